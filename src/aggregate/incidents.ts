@@ -1,0 +1,156 @@
+import { DECISION_TABLE, ROW_BY_ID, rowNumber } from '../judge/decision-table.js';
+import { SEVERITIES, severityRank, type Finding, type RowId, type Severity } from '../model/finding.js';
+import type { RecordLocation } from '../model/request.js';
+
+/** How many distinct reasons / actions / evidence locations an incident keeps, to bound memory. */
+const MAX_DISTINCT = 20;
+const MAX_EVIDENCE = 5;
+
+export interface Counted {
+  text: string;
+  count: number;
+}
+
+/** Findings of one key, one table row and one source IP. */
+export interface Incident {
+  /** 1-based, in report order. */
+  number: number;
+  row: RowId;
+  rowNumber: number;
+  cause: string;
+  responses: readonly string[];
+  /** The highest severity among its findings. */
+  severity: Severity;
+  key: string;
+  ip: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  blocked: number;
+  letThrough: number;
+  unknownOutcome: number;
+  /** Grouped reasons with counts, most frequent first; `otherReasons` counts the rest. */
+  reasons: Counted[];
+  otherReasons: number;
+  actions: Counted[];
+  otherActions: number;
+  /** The first few requests, as file:line. */
+  evidence: RecordLocation[];
+}
+
+class CountedSet {
+  readonly map = new Map<string, number>();
+  other = 0;
+  add(text: string): void {
+    const n = this.map.get(text);
+    if (n !== undefined) this.map.set(text, n + 1);
+    else if (this.map.size < MAX_DISTINCT) this.map.set(text, 1);
+    else this.other++;
+  }
+  sorted(): Counted[] {
+    return [...this.map]
+      .map(([text, count]) => ({ text, count }))
+      .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  }
+}
+
+interface Building {
+  row: RowId;
+  severity: Severity;
+  key: string;
+  ip: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  blocked: number;
+  letThrough: number;
+  unknownOutcome: number;
+  reasons: CountedSet;
+  actions: CountedSet;
+  evidence: RecordLocation[];
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Groups findings into incidents (key × row × source IP) and counts findings per row. */
+export class IncidentAggregator {
+  private readonly groups = new Map<string, Building>();
+  readonly byRow = new Map<RowId, number>(DECISION_TABLE.map((r) => [r.id, 0]));
+  readonly bySeverity = new Map<Severity, number>(SEVERITIES.map((s) => [s, 0]));
+  findings = 0;
+  letThrough = 0;
+
+  add(f: Finding): void {
+    this.findings++;
+    this.byRow.set(f.row, this.byRow.get(f.row)! + 1);
+    this.bySeverity.set(f.severity, this.bySeverity.get(f.severity)! + 1);
+    if (f.outcome === 'let-through') this.letThrough++;
+    const req = f.request;
+    const id = `${f.keyGroup}\u0000${f.row}\u0000${req.ip}`;
+    let g = this.groups.get(id);
+    if (!g) {
+      g = {
+        row: f.row,
+        severity: f.severity,
+        key: f.keyLabel,
+        ip: req.ip,
+        firstSeen: req.time,
+        lastSeen: req.time,
+        count: 0,
+        blocked: 0,
+        letThrough: 0,
+        unknownOutcome: 0,
+        reasons: new CountedSet(),
+        actions: new CountedSet(),
+        evidence: [],
+      };
+      this.groups.set(id, g);
+    }
+    g.count++;
+    if (severityRank(f.severity) > severityRank(g.severity)) g.severity = f.severity;
+    if (req.time < g.firstSeen) g.firstSeen = req.time;
+    if (req.time > g.lastSeen) g.lastSeen = req.time;
+    if (f.outcome === 'blocked') g.blocked++;
+    else if (f.outcome === 'let-through') g.letThrough++;
+    else g.unknownOutcome++;
+    for (const r of f.groups) g.reasons.add(r);
+    g.actions.add(`${req.method} ${req.path}`);
+    if (g.evidence.length < MAX_EVIDENCE) g.evidence.push({ file: req.file, line: req.line });
+  }
+
+  /** Incidents, worst first: severity, table row, key, source, first seen. Stable for diffs. */
+  incidents(): Incident[] {
+    const list = [...this.groups.values()].sort(
+      (a, b) =>
+        severityRank(b.severity) - severityRank(a.severity) ||
+        rowNumber(a.row) - rowNumber(b.row) ||
+        cmp(a.key, b.key) ||
+        cmp(a.ip, b.ip) ||
+        a.firstSeen - b.firstSeen,
+    );
+    return list.map((g, i) => {
+      const row = ROW_BY_ID.get(g.row)!;
+      return {
+        number: i + 1,
+        row: g.row,
+        rowNumber: rowNumber(g.row),
+        cause: row.cause,
+        responses: row.responses,
+        severity: g.severity,
+        key: g.key,
+        ip: g.ip,
+        firstSeen: g.firstSeen,
+        lastSeen: g.lastSeen,
+        count: g.count,
+        blocked: g.blocked,
+        letThrough: g.letThrough,
+        unknownOutcome: g.unknownOutcome,
+        reasons: g.reasons.sorted(),
+        otherReasons: g.reasons.other,
+        actions: g.actions.sorted(),
+        otherActions: g.actions.other,
+        evidence: g.evidence,
+      };
+    });
+  }
+}

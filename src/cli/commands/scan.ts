@@ -1,0 +1,118 @@
+import type { SkipExample, FileStats } from '../../aggregate/counters.js';
+import { formatByName } from '../../formats/index.js';
+import { EXIT, InputError, UsageError } from '../../model/errors.js';
+import { SEVERITIES, severityRank, type Severity } from '../../model/finding.js';
+import { SKIP_REASONS } from '../../model/skip.js';
+import { loadPolicy } from '../../policy/load.js';
+import { Inventory, type Policy } from '../../policy/policy.js';
+import { expandInputs } from '../../read/sources.js';
+import { colourLevel, makeChalk } from '../../report/colour.js';
+import { reporterByName, type ReportContext } from '../../report/index.js';
+import { Redactor } from '../../report/sanitize.js';
+import { buildSummary, renderSummaryText } from '../../report/summary.js';
+import { scan } from '../../scan.js';
+import { parseDuration } from '../duration.js';
+import { VERSION } from '../version.js';
+
+export interface ScanFlags {
+  policy?: string;
+  format?: string;
+  output: string;
+  failOn: string;
+  strict?: boolean;
+  reorderWindow: string;
+  color?: boolean;
+}
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/** Without a policy nothing is known about keys; the gateway's 401s are still worth reporting. */
+function emptyPolicy(): Policy {
+  return { file: '', timezone: 'UTC', hasInventory: false, keys: [], inventory: new Inventory(), secrets: [] };
+}
+
+export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promise<number> {
+  const reporter = reporterByName(flags.output);
+  if (!reporter) throw new UsageError(`--output '${flags.output}' is not one of table, json, ndjson`);
+  const failOn = flags.failOn as Severity | 'none';
+  if (failOn !== 'none' && !SEVERITIES.includes(failOn)) {
+    throw new UsageError(`--fail-on '${flags.failOn}' is not one of ${SEVERITIES.join(', ')}, none`);
+  }
+  const format = flags.format === undefined ? undefined : formatByName(flags.format);
+  if (flags.format !== undefined && !format) throw new UsageError(`--format '${flags.format}' is unknown (see apiguard --help)`);
+  const reorderWindowMs = parseDuration(flags.reorderWindow, '--reorder-window');
+
+  if (inputs.length === 0) {
+    if (io.stdin.isTTY) throw new UsageError('no input: give log files or directories, or - for standard input');
+    inputs = ['-'];
+  }
+  const policy = flags.policy === undefined ? emptyPolicy() : loadPolicy(flags.policy);
+  const sources = expandInputs(inputs, () => io.stdin as unknown as import('node:stream').Readable);
+
+  const redact = new Redactor(policy.secrets);
+  const out: ReportContext = {
+    chalk: makeChalk(colourLevel(flags.color, Boolean(io.stdout.isTTY), io.env)),
+    redact,
+    width: io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120,
+  };
+  const err: ReportContext = { ...out, chalk: makeChalk(colourLevel(flags.color, Boolean(io.stderr.isTTY), io.env)) };
+  const warn = (text: string): void => {
+    io.stderr.write(`${err.chalk.yellow('apiguard: warning:')} ${text}\n`);
+  };
+
+  const result = await scan({
+    sources,
+    policy,
+    format,
+    reorderWindowMs,
+    onFinding: reporter.finding ? (f) => io.stdout.write(reporter.finding!(f, out)) : undefined,
+    onSkip: (e: SkipExample) =>
+      warn(`${redact.text(e.file)}:${e.line}: skipped: ${SKIP_REASONS[e.reason]}${e.detail ? ` (${redact.text(e.detail)})` : ''}`),
+    onFileError: (s: FileStats) => warn(`${redact.text(s.file)}: ${redact.text(s.error)}`),
+  });
+
+  const { counters, aggregator } = result;
+  const incidents = aggregator.incidents();
+  const summary = buildSummary({
+    version: VERSION,
+    policy: flags.policy ?? null,
+    timezone: policy.timezone,
+    counters,
+    aggregator,
+    incidents: incidents.length,
+    first: result.first,
+    last: result.last,
+  });
+  io.stdout.write(reporter.render({ summary, incidents }, out));
+  if (reporter.meta.summaryToStderr) io.stderr.write(renderSummaryText(summary, err));
+
+  // Errors outrank findings: an incomplete read must not pass for a clean one.
+  if (counters.parsed === 0) {
+    const why =
+      counters.records === 0
+        ? 'the input has no records'
+        : `all ${counters.records} records were skipped (${counters.skipsByReason().map((s) => `${s.reason}: ${s.count}`).join(', ')})`;
+    throw new InputError(`no request could be read: ${why}`);
+  }
+  const broken = counters.files.filter((f) => f.error);
+  if (broken.length > 0) {
+    throw new InputError(`${broken.length} file${broken.length === 1 ? '' : 's'} could not be read completely: ${broken.map((f) => redact.text(f.file)).join(', ')}`);
+  }
+  if (flags.strict && counters.skipped > 0) {
+    throw new InputError(`--strict: ${counters.skipped} record${counters.skipped === 1 ? ' was' : 's were'} skipped`);
+  }
+  if (failOn !== 'none') {
+    const threshold = severityRank(failOn);
+    const hits = SEVERITIES.filter((s) => severityRank(s) >= threshold).reduce((n, s) => n + summary.findings.bySeverity[s], 0);
+    if (hits > 0) {
+      io.stderr.write(`apiguard: ${hits} finding${hits === 1 ? '' : 's'} at or above ${failOn} (exit 1)\n`);
+      return EXIT.findings;
+    }
+  }
+  return EXIT.clean;
+}

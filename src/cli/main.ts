@@ -1,0 +1,78 @@
+import { Command, CommanderError, Option } from 'commander';
+import { FORMATS } from '../formats/index.js';
+import { ApiguardError, EXIT } from '../model/errors.js';
+import { SEVERITIES } from '../model/finding.js';
+import { REPORTERS } from '../report/index.js';
+import { neutraliseControls } from '../report/sanitize.js';
+import { runScan, type Io, type ScanFlags } from './commands/scan.js';
+import { VERSION } from './version.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  clean, or no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage or policy error
+  3  input error: no record readable, a file unreadable or truncated, or (--strict) any record skipped`;
+
+function program(io: Io, setExit: (code: number) => void): Command {
+  const root = new Command('apiguard')
+    .description('Audit API gateway and SIEM access logs: who used which key, from where, for what, and when.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  root
+    .command('scan')
+    .description('judge every request in the logs against the policy and report incidents')
+    .argument('[inputs...]', 'log files, directories (recursive), .gz files, or - for stdin (default: stdin when piped)')
+    .option('-p, --policy <file>', 'policy YAML (keys, networks, roles, hours, rates); without it only 401s are judged')
+    .addOption(new Option('-f, --format <name>', 'force the log format instead of detecting it').choices(FORMATS.map((f) => f.meta.name)))
+    .addOption(new Option('-o, --output <name>', 'output format').choices(REPORTERS.map((r) => r.meta.name)).default('table'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('low'))
+    .option('--strict', 'exit 3 when any record is skipped')
+    .option('--reorder-window <duration>', 'how far out of time order records may arrive and still be judged in order', '5m')
+    .option('--color', 'force colour')
+    .option('--no-color', 'no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  apiguard scan --policy rules/demo-policy.yaml fixtures/demo/tyk-analytics.ndjson
+  apiguard scan -p policy.yaml logs/ --output ndjson | jq 'select(.severity == "critical")'
+  zcat export.ndjson.gz | apiguard scan -p policy.yaml - --output json --fail-on high
+${EXIT_CODES_HELP}`,
+    )
+    .action(async (inputs: string[], flags: ScanFlags) => {
+      setExit(await runScan(inputs, flags, io));
+    });
+  return root;
+}
+
+/** Runs the CLI and returns the exit code. The only place errors become exit codes. */
+export async function run(argv: string[], io: Io = process as unknown as Io): Promise<number> {
+  let code: number = EXIT.clean;
+  const stderr = (s: string): void => void io.stderr.write(s);
+  io.stdout.on?.('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e; // a closed pipe (| head) is the reader's choice, not an error
+  });
+  try {
+    await program(io, (c) => (code = c)).parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.clean;
+      return e.exitCode === 0 ? EXIT.clean : EXIT.usage;
+    }
+    if (e instanceof ApiguardError) {
+      stderr(`apiguard: ${neutraliseControls(e.message).replace(/\\x0a/g, '\n')}\n`);
+      return e.exitCode;
+    }
+    stderr(`apiguard: internal error — please report it with the command you ran:\n${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.usage;
+  }
+}

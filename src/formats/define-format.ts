@@ -1,0 +1,29 @@
+import type { ApiRequest } from '../model/request.js';
+import type { Skip } from '../model/skip.js';
+
+/** How records are framed in the file: what `decode` receives. */
+export type Container = 'ndjson';
+
+export interface FormatMeta {
+  /** The `--format` value, kebab-case; also the file name in src/formats/. */
+  name: string;
+  /** The product and record it reads, one line. */
+  description: string;
+  container: Container;
+}
+
+/**
+ * One log format: recognise a decoded record, and turn it into the canonical request.
+ * `normalise` returns a Skip instead of throwing: a bad record is data, not an exception.
+ */
+export interface LogFormat {
+  meta: FormatMeta;
+  /** Does this decoded record look like this format? Called on a file's first records only. */
+  detect(record: Record<string, unknown>): boolean;
+  normalise(record: Record<string, unknown>, file: string, line: number): ApiRequest | Skip;
+}
+
+/** The identity function, typed: the place to hang shared defaults later (typescript-eslint's createRule). */
+export function defineFormat(format: LogFormat): LogFormat {
+  return format;
+}

@@ -1,0 +1,28 @@
+/**
+ * Timestamp parsing for the hot path. `Date.parse` is ~10x faster than date-fns `parseISO`
+ * (measured, see README), but it is lenient (`Date.parse("1")` is a date) and reads zoneless
+ * strings as machine-local time; so check the shape first and read zoneless times as UTC.
+ */
+
+const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
+
+/** Parses an ISO 8601 / RFC 3339 timestamp (any number of fraction digits) to epoch ms, or NaN. */
+export function parseIsoTime(s: string): number {
+  const m = ISO_SHAPE.exec(s);
+  if (!m) return NaN;
+  let text = s;
+  if (m[2] && m[2].length > 4) {
+    // more than millisecond precision: V8 accepts it, but trim to be engine-independent
+    const dot = s.indexOf('.', 17);
+    text = s.slice(0, dot + 4) + s.slice(dot + m[2].length);
+  }
+  if (!m[3]) text += 'Z';
+  else if (m[3].length === 5) text = text.slice(0, -2) + ':' + text.slice(-2); // +0100 → +01:00
+  if (text.charCodeAt(10) === 32) text = text.slice(0, 10) + 'T' + text.slice(11);
+  return Date.parse(text);
+}
+
+/** Epoch ms → `2026-11-20T08:15:00.000Z`. */
+export function isoUtc(ms: number): string {
+  return new Date(ms).toISOString();
+}

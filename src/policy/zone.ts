@@ -1,0 +1,52 @@
+import { tzOffset } from '@date-fns/tz';
+
+/** Local calendar facts for one instant in a time zone. */
+export interface LocalTime {
+  /** Days since 1970-01-01 in local time: the quota day. */
+  day: number;
+  /** Minutes since local midnight, 0–1439. */
+  minute: number;
+  /** 0 = Sunday … 6 = Saturday. */
+  weekday: number;
+}
+
+const QUARTER_HOUR = 15 * 60_000;
+const DAY = 86_400_000;
+
+export function isValidTimeZone(zone: string): boolean {
+  return !Number.isNaN(tzOffset(zone, new Date(0)));
+}
+
+/**
+ * Converts instants to local wall-clock time in one IANA zone, correct across DST.
+ * Offsets are looked up once per quarter hour (every real zone changes offset on a quarter-hour
+ * boundary in UTC) and cached, so the per-request cost is one Map lookup, not an Intl call.
+ */
+export class ZoneClock {
+  private readonly offsets = new Map<number, number>();
+
+  constructor(readonly zone: string) {}
+
+  /** Offset from UTC in milliseconds at instant `ms`. */
+  offsetAt(ms: number): number {
+    const bucket = Math.floor(ms / QUARTER_HOUR);
+    let off = this.offsets.get(bucket);
+    if (off === undefined) {
+      off = tzOffset(this.zone, new Date(bucket * QUARTER_HOUR)) * 60_000;
+      if (this.offsets.size > 200_000) this.offsets.clear(); // bounded: ~5 years of quarter hours
+      this.offsets.set(bucket, off);
+    }
+    return off;
+  }
+
+  local(ms: number): LocalTime {
+    const local = ms + this.offsetAt(ms);
+    const day = Math.floor(local / DAY);
+    return { day, minute: Math.floor((local - day * DAY) / 60_000), weekday: (((day + 4) % 7) + 7) % 7 };
+  }
+
+  /** `2026-11-20` for a local day number. */
+  static dayLabel(day: number): string {
+    return new Date(day * DAY).toISOString().slice(0, 10);
+  }
+}

@@ -1,0 +1,38 @@
+import { isoUtc } from '../normalise/time.js';
+import { ROW_BY_ID } from '../judge/decision-table.js';
+import type { Reporter } from './types.js';
+
+/** One line per violating request, streamed as it is judged; nothing else on stdout. */
+const ndjson: Reporter = {
+  meta: { name: 'ndjson', description: 'one JSON finding per violating request, streamed (summary on stderr)', summaryToStderr: true },
+  finding(f, ctx) {
+    const r = ctx.redact;
+    const req = f.request;
+    const row = ROW_BY_ID.get(f.row)!;
+    return (
+      JSON.stringify({
+        file: r.text(req.file),
+        line: req.line,
+        time: isoUtc(req.time),
+        row: f.row,
+        cause: row.cause,
+        responses: row.responses,
+        severity: f.severity,
+        outcome: f.outcome,
+        key: r.text(f.keyLabel),
+        ip: req.ip,
+        method: r.text(req.method),
+        path: r.text(req.path),
+        status: req.status,
+        reasons: f.reasons.map((x) => r.text(x)),
+        api: r.text(req.api),
+        tenant: r.text(req.tenant),
+      }) + '\n'
+    );
+  },
+  render() {
+    return '';
+  },
+};
+
+export default ndjson;

@@ -1,0 +1,67 @@
+import type { Counters } from '../aggregate/counters.js';
+import type { IncidentAggregator } from '../aggregate/incidents.js';
+import { DECISION_TABLE } from '../judge/decision-table.js';
+import type { RowId, Severity } from '../model/finding.js';
+import { SEVERITIES } from '../model/finding.js';
+import { isoUtc } from '../normalise/time.js';
+import type { ReportContext, Summary } from './types.js';
+
+export function buildSummary(args: {
+  version: string;
+  policy: string | null;
+  timezone: string;
+  counters: Counters;
+  aggregator: IncidentAggregator;
+  incidents: number;
+  first: number;
+  last: number;
+}): Summary {
+  const { counters, aggregator } = args;
+  const byRow = Object.fromEntries(DECISION_TABLE.map((r) => [r.id, aggregator.byRow.get(r.id) ?? 0])) as Record<RowId, number>;
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, aggregator.bySeverity.get(s) ?? 0])) as Record<Severity, number>;
+  return {
+    tool: { name: 'apiguard', version: args.version },
+    policy: args.policy,
+    timezone: args.timezone,
+    files: counters.files,
+    records: { read: counters.records, parsed: counters.parsed, skipped: counters.skipped, late: counters.late },
+    skipped: counters.skipsByReason(),
+    skipExamples: counters.examples,
+    findings: { total: aggregator.findings, letThrough: aggregator.letThrough, byRow, bySeverity },
+    incidents: args.incidents,
+    timeRange: {
+      first: Number.isFinite(args.first) ? isoUtc(args.first) : null,
+      last: Number.isFinite(args.last) ? isoUtc(args.last) : null,
+    },
+  };
+}
+
+const n = (x: number): string => x.toLocaleString('en-US');
+const plural = (x: number, word: string): string => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
+
+/** The human summary: what was read, what was skipped and why, what was found. */
+export function renderSummaryText(s: Summary, ctx: ReportContext): string {
+  const c = ctx.chalk;
+  const r = ctx.redact;
+  const lines: string[] = [];
+  lines.push(c.bold('Summary'));
+  lines.push(`  Policy:    ${s.policy === null ? c.yellow('none (only the gateway\'s 401s were judged; pass --policy FILE)') : r.text(s.policy)}`);
+  lines.push(`  Files:     ${plural(s.files.length, 'file')}`);
+  for (const f of s.files) {
+    const parts = [f.format || 'no format', `${n(f.records)} read`, `${n(f.parsed)} parsed`];
+    if (f.skipped) parts.push(`${n(f.skipped)} skipped`);
+    if (f.gzip) parts.push('gzip');
+    lines.push(`    ${r.text(f.file)}: ${parts.join(', ')}${f.error ? c.red(` — ${r.text(f.error)}`) : ''}`);
+  }
+  lines.push(`  Records:   ${n(s.records.read)} read, ${n(s.records.parsed)} parsed, ${n(s.records.skipped)} skipped`);
+  for (const k of s.skipped) lines.push(`    ${n(k.count)} ${k.reason} (${k.description})`);
+  if (s.records.late > 0) {
+    lines.push(c.yellow(`  Late:      ${plural(s.records.late, 'record')} arrived after later ones were judged (beyond --reorder-window); their rate/quota counts are approximate`));
+  }
+  if (s.timeRange.first) lines.push(`  Period:    ${s.timeRange.first} to ${s.timeRange.last}`);
+  lines.push(`  Findings:  ${plural(s.findings.total, 'violating request')} in ${plural(s.incidents, 'incident')}; ${n(s.findings.letThrough)} let through by the gateway`);
+  DECISION_TABLE.forEach((row, i) => {
+    lines.push(`    row ${i + 1} ${row.id.padEnd(18)} ${n(s.findings.byRow[row.id]).padStart(7)}  ${row.cause}`);
+  });
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,54 @@
+import type { ChalkInstance } from 'chalk';
+import type { FileStats, SkipExample } from '../aggregate/counters.js';
+import type { Incident } from '../aggregate/incidents.js';
+import type { Finding, RowId, Severity } from '../model/finding.js';
+import type { Redactor } from './sanitize.js';
+
+export interface Summary {
+  tool: { name: 'apiguard'; version: string };
+  /** The policy file used, or null when the scan ran without one. */
+  policy: string | null;
+  /** IANA zone for hours, days and quota days; also the zone of the table's times. */
+  timezone: string;
+  files: FileStats[];
+  records: { read: number; parsed: number; skipped: number; late: number };
+  skipped: { reason: string; description: string; count: number }[];
+  skipExamples: SkipExample[];
+  findings: {
+    total: number;
+    letThrough: number;
+    byRow: Record<RowId, number>;
+    bySeverity: Record<Severity, number>;
+  };
+  incidents: number;
+  /** First and last request time among parsed records (ISO 8601 UTC), null when none. */
+  timeRange: { first: string | null; last: string | null };
+}
+
+export interface ScanReport {
+  summary: Summary;
+  incidents: Incident[];
+}
+
+export interface ReportContext {
+  chalk: ChalkInstance;
+  redact: Redactor;
+  /** Columns available for the table. */
+  width: number;
+}
+
+/**
+ * One output format. Reporters never write, sort or exit: they turn data into text, and the CLI
+ * writes it. `finding` streams one chunk per violating request (for line-oriented outputs);
+ * `render` returns the text written once the scan is done.
+ */
+export interface Reporter {
+  meta: {
+    name: string;
+    description: string;
+    /** True when stdout carries only data, so the human summary goes to stderr. */
+    summaryToStderr: boolean;
+  };
+  finding?(finding: Finding, ctx: ReportContext): string;
+  render(report: ScanReport, ctx: ReportContext): string;
+}
