@@ -5,7 +5,7 @@ import { judgeWho } from './who.js';
 import { WhenJudge } from './when.js';
 import { SEVERITIES, VALID, type Finding, type Outcome, type Severity, type Verdict } from '../model/finding.js';
 import type { ApiRequest } from '../model/request.js';
-import { identityGroup, unknownIdentityLabel } from '../normalise/identity.js';
+import { identityGroup, redactSecret, unknownIdentityLabel } from '../normalise/identity.js';
 import type { Policy } from '../policy/policy.js';
 
 function outcomeOf(status: number): Outcome {
@@ -54,14 +54,21 @@ export class Judge {
     if (row.where !== 'n/a' && !where.valid) used.push(where);
     if (row.what !== 'n/a' && !what.valid) used.push(what);
     if (row.when !== 'n/a' && !when.valid) used.push(when);
-    const { reasons, groups } = merge(...used);
+    let { reasons, groups } = merge(...used);
+    const raw = req.identity.key;
+    if (raw !== '') {
+      // A raw key logged in the clear may also sit in the path: mask it in everything printed.
+      req.path = redactSecret(req.path, raw);
+      reasons = reasons.map((r) => redactSecret(r, raw));
+      groups = groups.map((g) => redactSecret(g, raw));
+    }
     const outcome = outcomeOf(req.status);
     return {
       request: req,
       row: row.id,
       severity: raise(row.severity, outcome),
       outcome,
-      keyLabel: entry ? entry.name : unknownIdentityLabel(req.identity),
+      keyLabel: entry ? entry.name : redactSecret(unknownIdentityLabel(req.identity), raw),
       keyGroup: entry ? `policy:${entry.name}` : identityGroup(req.identity),
       reasons,
       groups,

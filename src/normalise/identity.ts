@@ -48,3 +48,8 @@ export function identityGroup(id: Identity): string {
   if (!isNoKey(id.alias)) return `a:${id.alias}`;
   return '-';
 }
+
+/** Replaces every occurrence of a raw key in `text` with its masked form. */
+export function redactSecret(text: string, secret: string): string {
+  return secret.length >= 6 && text.includes(secret) ? text.split(secret).join(maskSecret(secret)) : text;
+}

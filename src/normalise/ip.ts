@@ -38,13 +38,14 @@ export function parseIpv6(s: string): bigint | null {
   if (s.length < 2 || s.length > 45) return null;
   const halves = s.split('::');
   if (halves.length > 2) return null;
-  const parseGroups = (part: string): number[] | null => {
+  // A dotted IPv4 tail may only end the whole address.
+  const parseGroups = (part: string, endsAddress: boolean): number[] | null => {
     if (part === '') return [];
     const out: number[] = [];
     const items = part.split(':');
     for (let k = 0; k < items.length; k++) {
       const item = items[k]!;
-      if (k === items.length - 1 && item.includes('.')) {
+      if (endsAddress && k === items.length - 1 && item.includes('.')) {
         const v4 = parseIpv4(item);
         if (v4 < 0) return null;
         out.push(Math.floor(v4 / 65536), v4 % 65536);
@@ -55,8 +56,8 @@ export function parseIpv6(s: string): bigint | null {
     }
     return out;
   };
-  const head = parseGroups(halves[0]!);
-  const tail = halves.length === 2 ? parseGroups(halves[1]!) : [];
+  const head = parseGroups(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? parseGroups(halves[1]!, true) : [];
   if (!head || !tail) return null;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
@@ -126,7 +127,7 @@ export function normaliseIp(raw: string): string {
     if (colon > 0 && colon === s.lastIndexOf(':')) {
       // exactly one colon: IPv4 with a port
       const port = s.slice(colon + 1);
-      if (!/^\d{1,5}$/.test(port)) return '';
+      if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return '';
       s = s.slice(0, colon);
       return parseIpv4(s) >= 0 ? s : '';
     }

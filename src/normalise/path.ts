@@ -42,7 +42,12 @@ export function normalisePath(raw: string): string {
   }
   // Fast path: nothing to decode, no dot segments, no doubled slashes.
   if (p.charCodeAt(0) === 47 && !p.includes('%') && !p.includes('//') && !p.includes('/.')) return p;
-  if (p.includes('%')) p = decodeUnreserved(p);
+  // Decode until stable: an upstream that decodes twice must not turn `%%32%65` into `.` unseen.
+  for (let round = 0; round < 4 && p.includes('%'); round++) {
+    const next = decodeUnreserved(p);
+    if (next === p) break;
+    p = next;
+  }
   const segments = p.split('/');
   const out: string[] = [];
   for (let i = 0; i < segments.length; i++) {

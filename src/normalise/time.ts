@@ -7,9 +7,22 @@
 const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
 
 /** Parses an ISO 8601 / RFC 3339 timestamp (any number of fraction digits) to epoch ms, or NaN. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Date.parse rolls impossible dates over (Feb 30 → Mar 2); a security tool must refuse them. */
+function validCalendar(s: string): boolean {
+  const year = Number(s.slice(0, 4));
+  const month = Number(s.slice(5, 7));
+  const day = Number(s.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return false;
+  return Number(s.slice(11, 13)) < 24 && Number(s.slice(14, 16)) < 60;
+}
+
 export function parseIsoTime(s: string): number {
   const m = ISO_SHAPE.exec(s);
-  if (!m) return NaN;
+  if (!m || !validCalendar(s)) return NaN;
   let text = s;
   if (m[2] && m[2].length > 4) {
     // more than millisecond precision: V8 accepts it, but trim to be engine-independent

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { PolicyError, type PolicyProblem } from '../model/errors.js';
+import { parseIsoTime } from '../normalise/time.js';
 import { NetworkSet, parseRange } from './networks.js';
 import { RoleMatcher, compilePattern, type CompiledPattern } from './patterns.js';
 import { Inventory, type KeyEntry, type Policy, type QuotaLimit, type RateLimit, type Schedule } from './policy.js';
@@ -29,10 +30,24 @@ class Problems {
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
+    private readonly text: string,
   ) {}
 
-  /** Line of the node at `path`, or of its nearest existing parent. */
+  /**
+   * Line of what `path` names: for a mapping field, the line of its name (its value may start on
+   * the next line, as a block list does); for a list item, the item's line; else the nearest parent.
+   */
   lineOf(path: Path): number {
+    const last = path[path.length - 1];
+    if (typeof last === 'string') {
+      const parent = this.doc.getIn(path.slice(0, -1), true);
+      const map = path.length === 1 ? this.doc.contents : parent;
+      if (isMap(map)) {
+        const pair = map.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === last);
+        const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+        if (range) return this.lines.linePos(range[0]).line;
+      }
+    }
     for (let n = path.length; n >= 0; n--) {
       const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
       if (node && typeof node === 'object' && node.range) return this.lines.linePos(node.range[0]).line;
@@ -43,6 +58,17 @@ class Problems {
 
   add(path: Path, message: string): void {
     this.list.push({ line: this.lineOf(path), message: `${describe(path)}${message}` });
+  }
+
+  /**
+   * A scalar exactly as written in the file. YAML reads an unquoted `00000000` or `0123abc…`-like
+   * hash as a number (0, or a changed value); identities must be matched as written.
+   */
+  asWritten(path: Path, value: unknown): string {
+    if (typeof value !== 'number') return String(value);
+    const node = this.doc.getIn(path, true);
+    if (isScalar(node) && node.range) return this.text.slice(node.range[0], node.range[1]).trim();
+    return String(value);
   }
 }
 
@@ -61,15 +87,21 @@ function checkFields(p: Problems, path: Path, value: Record<string, unknown>, al
   }
 }
 
-function stringList(p: Problems, path: Path, value: unknown): string[] {
+/** A string or a list of strings, each with its own path (for its line); numbers as written. */
+function stringItems(p: Problems, path: Path, value: unknown): { text: string; path: Path }[] {
   if (value === undefined || value === null) return [];
   const items = Array.isArray(value) ? value : [value];
-  const out: string[] = [];
+  const out: { text: string; path: Path }[] = [];
   items.forEach((item, i) => {
-    if (typeof item === 'string' || typeof item === 'number') out.push(String(item));
-    else p.add(Array.isArray(value) ? [...path, i] : path, `expected a string, got ${JSON.stringify(item)}`);
+    const at = Array.isArray(value) ? [...path, i] : path;
+    if (typeof item === 'string' || typeof item === 'number') out.push({ text: p.asWritten(at, item), path: at });
+    else p.add(at, `expected a string, got ${JSON.stringify(item)}`);
   });
   return out;
+}
+
+function stringList(p: Problems, path: Path, value: unknown): string[] {
+  return stringItems(p, path, value).map((i) => i.text);
 }
 
 function parseMinute(text: string, allow24: boolean): number {
@@ -83,10 +115,29 @@ function parseMinute(text: string, allow24: boolean): number {
   return h * 60 + min;
 }
 
+/** `mon-fri`, `mon,wed,fri`, `sat-sun`, `every day`: Monday-first runs of three or more become ranges. */
+export function daysLabel(mask: number): string {
+  if (mask === 0x7f) return 'every day';
+  const order = [1, 2, 3, 4, 5, 6, 0];
+  const parts: string[] = [];
+  for (let i = 0; i < order.length; ) {
+    if (!(mask & (1 << order[i]!))) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < order.length && mask & (1 << order[j + 1]!)) j++;
+    const run = order.slice(i, j + 1).map((d) => DAY_NAMES[d]!);
+    parts.push(run.length >= 3 ? `${run[0]}-${run[run.length - 1]}` : run.join(','));
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
 function parseDays(p: Problems, path: Path, value: unknown): { mask: number; label: string } | null {
-  const items = stringList(p, path, value);
+  const items = stringItems(p, path, value);
   let mask = 0;
-  for (const raw of items) {
+  for (const { text: raw, path: itemPath } of items) {
     for (const part of raw.split(',')) {
       const item = fullDayName(part.trim().toLowerCase());
       const range = /^([a-z]+)-([a-z]+)$/.exec(item);
@@ -94,7 +145,7 @@ function parseDays(p: Problems, path: Path, value: unknown): { mask: number; lab
         const a = DAY_NAMES.indexOf(fullDayName(range[1]!));
         const b = DAY_NAMES.indexOf(fullDayName(range[2]!));
         if (a < 0 || b < 0) {
-          p.add(path, `'${raw}' is not a day range like mon-fri`);
+          p.add(itemPath, `'${raw}' is not a day range like mon-fri`);
           continue;
         }
         for (let d = a; ; d = (d + 1) % 7) {
@@ -104,7 +155,7 @@ function parseDays(p: Problems, path: Path, value: unknown): { mask: number; lab
         continue;
       }
       const d = DAY_NAMES.indexOf(item);
-      if (d < 0) p.add(path, `'${raw}' is not a day (${DAY_NAMES.join(', ')})`);
+      if (d < 0) p.add(itemPath, `'${raw}' is not a day (${DAY_NAMES.join(', ')})`);
       else mask |= 1 << d;
     }
   }
@@ -112,8 +163,7 @@ function parseDays(p: Problems, path: Path, value: unknown): { mask: number; lab
     p.add(path, 'days is empty: list the days the key may be used, e.g. [mon, tue, wed, thu, fri]');
     return null;
   }
-  const label = mask === 0x7f ? 'every day' : [1, 2, 3, 4, 5, 6, 0].filter((d) => mask & (1 << d)).map((d) => DAY_NAMES[d]).join(',');
-  return { mask, label };
+  return { mask, label: daysLabel(mask) };
 }
 
 /** `2026-11-17T12:00:00Z` (zone required) or a date `2026-11-17` = local midnight in the key's zone. */
@@ -121,7 +171,7 @@ function parseInstant(p: Problems, path: Path, value: unknown, clock: ZoneClock)
   if (value === undefined || value === null) return Infinity;
   const text = value instanceof Date ? value.toISOString() : String(value);
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    const guess = Date.parse(`${text}T00:00:00Z`);
+    const guess = parseIsoTime(`${text}T00:00:00Z`);
     if (Number.isNaN(guess)) {
       p.add(path, `'${text}' is not a date`);
       return Infinity;
@@ -129,11 +179,11 @@ function parseInstant(p: Problems, path: Path, value: unknown, clock: ZoneClock)
     const first = guess - clock.offsetAt(guess);
     return guess - clock.offsetAt(first);
   }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(Date.parse(text))) {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(parseIsoTime(text))) {
     p.add(path, `'${text}' is not a timestamp with a zone (e.g. 2026-11-17T12:00:00Z) or a date (2026-11-17)`);
     return Infinity;
   }
-  return Date.parse(text);
+  return parseIsoTime(text);
 }
 
 function parseRate(p: Problems, path: Path, value: unknown): RateLimit | null {
@@ -207,14 +257,14 @@ function parseSchedule(
 /** Parses and validates policy text; `file` is used in messages. Throws PolicyError. */
 export function parsePolicy(text: string, file: string): Policy {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new PolicyError(
       file,
       doc.errors.map((e) => ({ line: e.linePos?.[0]?.line ?? 1, message: `YAML: ${e.message.split('\n')[0]}` })),
     );
   }
-  const p = new Problems(doc, lines);
+  const p = new Problems(doc, lines, text);
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
   if (!isObject(raw)) throw new PolicyError(file, [{ line: 1, message: 'a policy is a YAML mapping with version: 1' }]);
   checkFields(p, [], raw, TOP_FIELDS);
@@ -284,9 +334,10 @@ export function parsePolicy(text: string, file: string): Policy {
   const secrets: string[] = [];
   const hasInventory = raw.keys !== undefined && raw.keys !== null;
   if (hasInventory && !Array.isArray(raw.keys)) p.add(['keys'], 'expected a list of keys');
-  const rawKeys = Array.isArray(raw.keys) ? raw.keys : [];
+  const keyList = Array.isArray(raw.keys) ? raw.keys : [];
   const names = new Set<string>();
-  rawKeys.forEach((k: unknown, index: number) => {
+  const rawKeys = new Set<string>();
+  keyList.forEach((k: unknown, index: number) => {
     const at: Path = ['keys', index];
     if (!isObject(k)) {
       p.add(at, 'expected a key entry with name and match');
@@ -321,7 +372,10 @@ export function parsePolicy(text: string, file: string): Policy {
         const ranges = named ?? [parseRange(label)];
         if (!named && typeof ranges[0] === 'string') {
           const known = [...networks.keys()].join(', ') || 'none defined';
-          p.add(Array.isArray(k.from) ? [...at, 'from', i] : [...at, 'from'], `'${label}' is neither a network name (${known}) nor a CIDR`);
+          const where = Array.isArray(k.from) ? [...at, 'from', i] : [...at, 'from'];
+          // Something address-like gets the address error (e.g. host bits set); a word, the name error.
+          if (/[.:/]/.test(label)) p.add(where, ranges[0]);
+          else p.add(where, `'${label}' is neither a network name (${known}) nor a CIDR`);
           return;
         }
         for (const r of ranges) {
@@ -357,7 +411,7 @@ export function parsePolicy(text: string, file: string): Policy {
         if (v === undefined || v === null) continue;
         const values = stringList(p, [...at, 'match', attr], v);
         for (const value of values) {
-          if (value === '' || value === '00000000') {
+          if (value === '' || /^0+$/.test(value)) {
             p.add([...at, 'match', attr], `'${value}' means "no key" in gateway logs and cannot identify a key`);
             continue;
           }
@@ -365,13 +419,16 @@ export function parsePolicy(text: string, file: string): Policy {
           const index = attr === 'id' ? inventory.ids : attr === 'alias' ? inventory.aliases : inventory.secrets;
           const other = index.get(value);
           if (other && other !== entry) {
-            // never echo a raw key value in an error
-            const shown = attr === 'key' ? 'the same raw key' : `'${value}'`;
+            // Never echo a raw key, whichever of the two entries wrote it as `key:`.
+            const shown = attr === 'key' || rawKeys.has(value) ? 'the same raw key' : `'${value}'`;
             p.add([...at, 'match', attr], `${shown} already identifies key '${other.name}'`);
             continue;
           }
           index.set(value, entry);
-          if (attr === 'key') secrets.push(value);
+          if (attr === 'key') {
+            secrets.push(value);
+            rawKeys.add(value);
+          }
         }
       }
       if (!any) p.add([...at, 'match'], 'match needs at least one of hash, alias, id, key');

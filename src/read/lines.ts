@@ -93,7 +93,8 @@ export async function readLines(raw: Readable, sink: LineSink): Promise<ReadResu
       }
       if (!skippingLongLine) {
         carry = carry === '' ? text.slice(start) : carry + text.slice(start);
-        if (carry.length > MAX_LINE_CHARS) {
+        // A trailing CR may belong to a CRLF split across chunks: it is not part of the line.
+        if (carry.length - (carry.charCodeAt(carry.length - 1) === 13 ? 1 : 0) > MAX_LINE_CHARS) {
           sink.tooLong(lineNo + 1);
           skippingLongLine = true;
           carry = '';

@@ -6,8 +6,9 @@ import type { Reporter } from './types.js';
 const ndjson: Reporter = {
   meta: { name: 'ndjson', description: 'one JSON finding per violating request, streamed (summary on stderr)', summaryToStderr: true },
   finding(f, ctx) {
-    const r = ctx.redact;
     const req = f.request;
+    const raw = req.identity.key;
+    const r = { text: (s: string) => ctx.redact.text(s, raw) };
     const row = ROW_BY_ID.get(f.row)!;
     return (
       JSON.stringify({

@@ -43,10 +43,13 @@ function details(i: Incident, ctx: ReportContext): string {
   const actions = i.actions.slice(0, 3).map((x) => `${x.count.toLocaleString('en-US')}× ${r.text(x.text)}`);
   if (i.actions.length > 3 || i.otherActions > 0) actions.push('…');
   const first = i.evidence[0];
+  // Rows decided by What already name each action in their reasons.
+  const whatDecided = i.row === 'key-compromised' || i.row === 'invalid-for-role';
   return [
-    `${c.bold('Cause:')} ${i.cause}  ${c.bold('Response:')} ${i.responses.join('; ')}`,
-    `${c.bold('Why:')} ${why.join('; ')}`,
-    `${c.bold('Actions:')} ${actions.join('; ')}`,
+    `${c.bold('Cause:')}    ${i.cause}`,
+    `${c.bold('Response:')} ${i.responses.join('; ')}`,
+    `${c.bold('Why:')}      ${why.join('; ')}`,
+    whatDecided ? '' : `${c.bold('Actions:')}  ${actions.join('; ')}`,
     first ? `${c.bold('Evidence:')} ${r.text(first.file)}:${first.line}${i.count > 1 ? ' (first of ' + i.count.toLocaleString('en-US') + ')' : ''}` : '',
   ]
     .filter(Boolean)

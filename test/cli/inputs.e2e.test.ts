@@ -1,0 +1,89 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+
+const DEMO = 'fixtures/demo/tyk-analytics.ndjson';
+const POLICY = 'rules/demo-policy.yaml';
+const tmp = mkdtempSync(join(tmpdir(), 'apiguard-inputs-'));
+const demoText = readFileSync(DEMO, 'utf8');
+
+/** The findings without their file name, for comparing runs over differently packaged inputs. */
+function findings(stdout: string): string[] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => {
+      const { file: _file, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+}
+
+describe('inputs', () => {
+  const reference = findings(runCli(['scan', '-p', POLICY, DEMO, '-o', 'ndjson']).stdout);
+
+  it('reads standard input with -', () => {
+    const r = runCli(['scan', '-p', POLICY, '-', '-o', 'ndjson'], { input: demoText });
+    expect(findings(r.stdout)).toEqual(reference);
+    expect(JSON.parse(r.stdout.split('\n')[0]!).file).toBe('<stdin>');
+  });
+
+  it('reads standard input when piped with no file arguments', () => {
+    const r = runCli(['scan', '-p', POLICY, '-o', 'ndjson'], { input: demoText });
+    expect(findings(r.stdout)).toEqual(reference);
+  });
+
+  it('reads .gz files and gzip on stdin transparently, with the same line numbers', () => {
+    const gz = join(tmp, 'demo.ndjson.gz');
+    writeFileSync(gz, gzipSync(demoText));
+    expect(findings(runCli(['scan', '-p', POLICY, gz, '-o', 'ndjson']).stdout)).toEqual(reference);
+    expect(findings(runCli(['scan', '-p', POLICY, '-', '-o', 'ndjson'], { input: gzipSync(demoText) }).stdout)).toEqual(reference);
+  });
+
+  it('reads directories recursively, in name order, skipping hidden files', () => {
+    const dir = join(tmp, 'logs');
+    const lines = demoText.trimEnd().split('\n');
+    mkdirSync(join(dir, 'b-later'), { recursive: true });
+    writeFileSync(join(dir, 'a.ndjson'), lines.slice(0, 500).join('\n') + '\n');
+    writeFileSync(join(dir, 'b-later', 'c.ndjson.gz'), gzipSync(lines.slice(500).join('\n') + '\n'));
+    writeFileSync(join(dir, '.hidden.ndjson'), 'not even json\n');
+    const r = runCli(['scan', '-p', POLICY, dir, '-o', 'json']);
+    const doc = JSON.parse(r.stdout) as { summary: { files: { file: string; records: number }[]; findings: { total: number } } };
+    expect(doc.summary.files.map((f) => [f.file.slice(dir.length + 1), f.records])).toEqual([
+      ['a.ndjson', 500],
+      [join('b-later', 'c.ndjson.gz'), 638],
+    ]);
+    expect(doc.summary.findings.total).toBe(103);
+  });
+
+  it('reads several files and keeps each finding at its own file and line', () => {
+    const copy = join(tmp, 'copy.ndjson');
+    cpSync(DEMO, copy);
+    const r = runCli(['scan', '-p', POLICY, DEMO, copy, '-o', 'ndjson', '--fail-on', 'none']);
+    const files = r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { file: string }).file);
+    expect(files.filter((f) => f === DEMO)).toHaveLength(103);
+    // The copy repeats every request: the same findings again, and the rate and quota are now exceeded more.
+    expect(files.filter((f) => f === copy).length).toBeGreaterThan(103);
+  });
+
+  it('judges out-of-order lines as if sorted, within the reorder window', () => {
+    const lines = demoText.trimEnd().split('\n');
+    // Swap neighbours: every record moves at most one place, a few minutes at most.
+    for (let i = 0; i + 1 < lines.length; i += 2) [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
+    const shuffled = join(tmp, 'shuffled.ndjson');
+    writeFileSync(shuffled, lines.join('\n') + '\n');
+    const sorted = JSON.parse(runCli(['scan', '-p', POLICY, DEMO, '-o', 'json']).stdout) as { incidents: { evidence: unknown }[]; summary: { findings: unknown } };
+    const out = JSON.parse(runCli(['scan', '-p', POLICY, shuffled, '-o', 'json', '--reorder-window', '1h']).stdout) as typeof sorted;
+    expect(out.summary.findings).toEqual(sorted.summary.findings);
+    const strip = (d: typeof sorted) => d.incidents.map(({ evidence: _e, ...rest }) => rest);
+    expect(strip(out)).toEqual(strip(sorted));
+  });
+
+  it('gives the same bytes on every run', () => {
+    const a = runCli(['scan', '-p', POLICY, DEMO, '-o', 'json']);
+    const b = runCli(['scan', '-p', POLICY, DEMO, '-o', 'json']);
+    expect(a.stdout).toBe(b.stdout);
+  });
+});

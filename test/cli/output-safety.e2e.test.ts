@@ -1,0 +1,79 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+
+const DEMO = 'fixtures/demo/tyk-analytics.ndjson';
+const POLICY = 'rules/demo-policy.yaml';
+const tmp = mkdtempSync(join(tmpdir(), 'apiguard-safety-'));
+
+const record = (over: Record<string, unknown>) =>
+  JSON.stringify({
+    method: 'GET',
+    path: '/x',
+    raw_path: '/x',
+    original_path: '/elastic/logs/_search',
+    response_code: 200,
+    api_key: '9f2c4e6a8b0d1f35',
+    alias: 'alice',
+    timestamp: '2026-11-19T09:00:00Z',
+    ip_address: '10.20.0.15',
+    org_id: 'corp',
+    ...over,
+  });
+
+describe('attacker-controlled fields', () => {
+  const RAW_KEY = 'sk_live_4f8a1e6b9c2d7e3f5a0b';
+  const file = join(tmp, 'hostile.ndjson');
+  writeFileSync(
+    file,
+    [
+      // an unknown raw key (not hash-shaped), with an escape sequence in the alias and the path
+      record({ api_key: RAW_KEY, alias: 'evil\u001b[2J\u009b31m', original_path: `/elastic/\u001b]0;pwned\u0007/${RAW_KEY}` }),
+      // a bidi override in the path of a known key from the wrong place
+      record({ ip_address: '203.0.113.9', original_path: '/rt/REST/2.0/ticket/1\u202egpj.exe' }),
+    ].join('\n') + '\n',
+  );
+
+  for (const output of ['table', 'json', 'ndjson']) {
+    it(`${output}: no raw control characters and no whole raw key reach stdout or stderr`, () => {
+      const r = runCli(['scan', '-p', POLICY, file, '-o', output, '--fail-on', 'none']);
+      expect(r.status).toBe(0);
+      for (const text of [r.stdout, r.stderr]) {
+        // eslint-disable-next-line no-control-regex
+        expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+        expect(text).not.toContain(RAW_KEY);
+      }
+      expect(r.stdout).toContain('sk_l…3f5a0b'.slice(0, 5));
+    });
+  }
+
+  it('shows escapes visibly instead', () => {
+    const r = runCli(['scan', '-p', POLICY, file, '-o', 'ndjson', '--fail-on', 'none']);
+    expect(r.stdout).toContain('\\\\x1b]0;pwned\\\\x07');
+    expect(r.stdout).toContain('\\\\u202e');
+  });
+});
+
+describe('colour', () => {
+  it('FORCE_COLOR forces it even when piped', () => {
+    expect(runCli(['scan', '-p', POLICY, DEMO], { env: { FORCE_COLOR: '1' } }).stdout).toContain('\x1b[');
+  });
+  it('NO_COLOR and --no-color turn it off; --no-color beats FORCE_COLOR', () => {
+    expect(runCli(['scan', '-p', POLICY, DEMO], { env: { NO_COLOR: '1' } }).stdout).not.toContain('\x1b[');
+    expect(runCli(['scan', '-p', POLICY, DEMO, '--no-color'], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain('\x1b[');
+  });
+});
+
+describe('without a policy', () => {
+  it('judges only the gateway 401s and says so', () => {
+    const r = runCli(['scan', DEMO, '-o', 'json']);
+    const doc = JSON.parse(r.stdout) as { summary: { policy: null; findings: { byRow: Record<string, number> } } };
+    expect(doc.summary.policy).toBeNull();
+    expect(doc.summary.findings.byRow.unauthenticated).toBe(40);
+    expect(r.status).toBe(1);
+    const table = runCli(['scan', DEMO]);
+    expect(table.stdout).toContain("Policy:    none (only the gateway's 401s were judged; pass --policy FILE)");
+  });
+});

@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { Judge } from '../../src/judge/judge.js';
+import type { Finding } from '../../src/model/finding.js';
+import type { ApiRequest } from '../../src/model/request.js';
+import { parsePolicy } from '../../src/policy/load.js';
+import { request } from '../helpers/requests.js';
+
+const POLICY = `
+version: 1
+timezone: Europe/Amsterdam
+networks:
+  soc: [10.20.0.0/24, "2001:db8:20::/64"]
+roles:
+  reader:
+    allow: [GET /**, POST /elastic/*/_search]
+    deny: [GET /elastic/_security/**]
+keys:
+  - name: alice
+    match: { hash: "9f2c4e6a8b0d1f35", alias: alice, id: k-alice, key: "alice-raw-secret-key-0001" }
+    role: reader
+    from: [soc]
+    hours: "07:00-19:00"
+    days: [mon-fri]
+    rate: 3/1m
+    quota: 5/1d
+  - name: bob
+    match: { alias: bob }
+    role: reader
+    from: [soc]
+    revoked: 2026-11-18T12:00:00Z
+  - name: carol
+    match: { alias: carol }
+    expires: 2026-12-31T00:00:00Z
+`;
+
+const alice = { hash: '9f2c4e6a8b0d1f35' };
+/** The policy without the named fields of the keys, to test one check alone. */
+const withoutLines = (text: string, ...fields: string[]): string =>
+  text.split('\n').filter((l) => !fields.some((f) => l.trimStart().startsWith(`${f}:`))).join('\n');
+const newJudge = (text = POLICY): Judge => new Judge(parsePolicy(text, 'p.yaml'));
+const judgeOne = (req: ApiRequest, text = POLICY): Finding | null => newJudge(text).judge(req);
+
+describe('Who', () => {
+  it.each([
+    ['no key at all', {}, 'the request carried no API key'],
+    ['the no-key hash 00000000', { hash: '00000000' }, 'the request carried no API key'],
+    ['an unknown hash, masked', { hash: 'deadbeefcafef00d' }, 'hash dead…f00d is not in the key inventory'],
+    ['an unknown raw key, masked', { key: 'sk_live_abcdefghijklmnop' }, 'key sk_l…mnop is not in the key inventory'],
+  ])('%s is row 1', (_name, identity, reason) => {
+    const f = judgeOne(request({ identity }));
+    expect(f?.row).toBe('unauthenticated');
+    expect(f?.reasons).toEqual([reason]);
+    expect(f?.keyLabel).not.toContain('deadbeefcafef00d');
+  });
+
+  it('matches a key by any of hash, alias, id and raw key', () => {
+    for (const identity of [{ hash: '9f2c4e6a8b0d1f35' }, { alias: 'alice' }, { id: 'k-alice' }, { key: 'alice-raw-secret-key-0001' }]) {
+      expect(judgeOne(request({ identity }))).toBeNull();
+    }
+  });
+
+  it('is invalid at the revocation instant and after, valid just before', () => {
+    const at = (iso: string) => judgeOne(request({ identity: { alias: 'bob' }, at: iso }));
+    expect(at('2026-11-18T11:59:59.999Z')).toBeNull();
+    expect(at('2026-11-18T12:00:00.000Z')?.reasons).toEqual(['bob was revoked at 2026-11-18T12:00:00.000Z']);
+    expect(at('2026-11-19T08:00:00Z')?.row).toBe('unauthenticated');
+  });
+
+  it('is invalid at the expiry instant', () => {
+    const at = (iso: string) => judgeOne(request({ identity: { alias: 'carol' }, at: iso }));
+    expect(at('2026-12-30T23:59:59.999Z')).toBeNull();
+    expect(at('2026-12-31T00:00:00Z')?.reasons).toEqual(['carol expired at 2026-12-31T00:00:00.000Z']);
+  });
+
+  it('outranks every other check', () => {
+    const f = judgeOne(request({ identity: { alias: 'bob' }, ip: '203.0.113.9', path: '/elastic/_security/user', at: '2026-11-21T03:00:00Z' }));
+    expect(f?.row).toBe('unauthenticated');
+    expect(f?.reasons).toHaveLength(1);
+  });
+
+  it('without an inventory, only a 401 is unauthenticated', () => {
+    const noKeys = 'version: 1\n';
+    expect(judgeOne(request({ status: 401 }), noKeys)?.row).toBe('unauthenticated');
+    expect(judgeOne(request({ status: 403 }), noKeys)).toBeNull();
+    expect(judgeOne(request({ status: 200, identity: { hash: 'whatever1' } }), noKeys)).toBeNull();
+  });
+});
+
+describe('Where', () => {
+  it.each([
+    ['10.20.0.0', true],
+    ['10.20.0.255', true],
+    ['10.20.1.0', false],
+    ['10.19.255.255', false],
+    ['2001:db8:20::1', true],
+    ['2001:db8:20:0:ffff:ffff:ffff:ffff', true],
+    ['2001:db8:21::1', false],
+  ])('%s inside soc: %s', (ip, inside) => {
+    const f = judgeOne(request({ identity: alice, ip }));
+    if (inside) expect(f).toBeNull();
+    else {
+      expect(f?.row).toBe('wrong-workstation');
+      expect(f?.reasons).toEqual([`${ip} is not in soc`]);
+    }
+  });
+
+  it('a valid key from the wrong place doing a forbidden thing is row 3, critical', () => {
+    const f = judgeOne(request({ identity: alice, ip: '203.0.113.9', path: '/elastic/_security/user', status: 403 }));
+    expect(f?.row).toBe('key-compromised');
+    expect(f?.severity).toBe('critical');
+    expect(f?.reasons).toEqual([
+      '203.0.113.9 is not in soc',
+      'GET /elastic/_security/user is denied for reader (deny: GET /elastic/_security/**)',
+    ]);
+  });
+
+  it('rows 2 and 3 do not look at When', () => {
+    // Saturday 03:00 local, outside hours: still row 2, and only the Where reason.
+    const f = judgeOne(request({ identity: alice, ip: '203.0.113.9', at: '2026-11-21T02:00:00Z' }));
+    expect(f?.row).toBe('wrong-workstation');
+    expect(f?.reasons).toEqual(['203.0.113.9 is not in soc']);
+  });
+});
+
+describe('What', () => {
+  it('deny wins over allow', () => {
+    const f = judgeOne(request({ identity: alice, path: '/elastic/_security/user' }));
+    expect(f?.row).toBe('invalid-for-role');
+    expect(f?.reasons).toEqual(['GET /elastic/_security/user is denied for reader (deny: GET /elastic/_security/**)']);
+  });
+
+  it('an action no allow pattern covers is invalid', () => {
+    const f = judgeOne(request({ identity: alice, method: 'DELETE', path: '/elastic/logs' }));
+    expect(f?.reasons).toEqual(['DELETE /elastic/logs is not allowed for reader']);
+  });
+
+  it('a key without a role may do anything', () => {
+    expect(judgeOne(request({ identity: { alias: 'carol' }, method: 'DELETE', path: '/anything' }))).toBeNull();
+  });
+});
+
+describe('When: hours and days, in the policy zone, across DST', () => {
+  it.each([
+    // Thursday 2026-11-19, CET (UTC+1)
+    ['2026-11-19T05:59:59Z', false, 'Thu 06:59 Europe/Amsterdam is outside mon-fri 07:00-19:00'],
+    ['2026-11-19T06:00:00Z', true, ''], // 07:00 local: start inclusive
+    ['2026-11-19T17:59:59Z', true, ''],
+    ['2026-11-19T18:00:00Z', false, 'Thu 19:00 Europe/Amsterdam is outside mon-fri 07:00-19:00'], // end exclusive
+    ['2026-11-21T10:00:00Z', false, 'Sat 11:00 Europe/Amsterdam is outside mon-fri 07:00-19:00'],
+    // Summer time (CEST, UTC+2): 05:30Z is 07:30 local, inside; in winter it would be 06:30, outside.
+    ['2026-03-30T05:30:00Z', true, ''],
+    ['2026-03-27T05:30:00Z', false, 'Fri 06:30 Europe/Amsterdam is outside mon-fri 07:00-19:00'],
+  ])('%s inside: %s', (at, inside, reason) => {
+    const f = judgeOne(request({ identity: alice, at }));
+    if (inside) expect(f).toBeNull();
+    else {
+      expect(f?.row).toBe('when-violation');
+      expect(f?.reasons).toEqual([reason]);
+    }
+  });
+
+  it('a window that wraps midnight', () => {
+    const text = POLICY.replace('hours: "07:00-19:00"', 'hours: "22:00-06:00"').replace('days: [mon-fri]', 'days: [mon-sun]');
+    expect(judgeOne(request({ identity: alice, at: '2026-11-19T21:30:00Z' }), text)).toBeNull(); // 22:30
+    expect(judgeOne(request({ identity: alice, at: '2026-11-19T04:59:00Z' }), text)).toBeNull(); // 05:59
+    expect(judgeOne(request({ identity: alice, at: '2026-11-19T05:00:00Z' }), text)?.row).toBe('when-violation'); // 06:00
+  });
+});
+
+describe('When: sliding rate window', () => {
+  const burst = (offsetsMs: number[], identity = alice) => {
+    const judge = newJudge(withoutLines(POLICY, 'quota'));
+    const base = Date.parse('2026-11-19T09:00:00Z');
+    return offsetsMs.map((o, i) => judge.judge(request({ identity, time: base + o, line: i + 1 })));
+  };
+
+  it('flags every request beyond the limit in the window that ends at it', () => {
+    const out = burst([0, 1000, 2000, 3000, 4000]);
+    expect(out.map((f) => f?.row ?? null)).toEqual([null, null, null, 'when-violation', 'when-violation']);
+    expect(out[3]?.reasons).toEqual(['4th request in 1m, limit 3']);
+    expect(out[4]?.reasons).toEqual(['5th request in 1m, limit 3']);
+  });
+
+  it('the window is (t - 1m, t]: a request exactly one window earlier no longer counts', () => {
+    const out = burst([0, 1, 2, 60_000, 60_000]);
+    expect(out[3]).toBeNull(); // (0, 60000] holds 1, 2 and itself
+    expect(out[4]?.reasons).toEqual(['4th request in 1m, limit 3']); // not the 5th: the one at 0 is out
+  });
+
+  it('slides: after a quiet minute the key is fine again', () => {
+    const out = burst([0, 1000, 2000, 3000, 63_001, 63_002]);
+    expect(out.map((f) => f?.row ?? null)).toEqual([null, null, null, 'when-violation', null, null]);
+  });
+
+  it('same-timestamp requests count in arrival order', () => {
+    const out = burst([0, 0, 0, 0]);
+    expect(out.map((f) => f?.row ?? null)).toEqual([null, null, null, 'when-violation']);
+  });
+
+  it('requests that fail Where or What still count towards the rate', () => {
+    const judge = newJudge();
+    const base = Date.parse('2026-11-19T09:00:00Z');
+    judge.judge(request({ identity: alice, time: base, ip: '203.0.113.9' }));
+    judge.judge(request({ identity: alice, time: base + 1, path: '/elastic/_security/user' }));
+    judge.judge(request({ identity: alice, time: base + 2 }));
+    expect(judge.judge(request({ identity: alice, time: base + 3 }))?.reasons).toEqual(['4th request in 1m, limit 3']);
+  });
+});
+
+describe('When: daily quota in the policy zone', () => {
+  it('flags every request beyond the quota, and resets at local midnight', () => {
+    const judge = newJudge();
+    // Thursday 2026-11-19 local; spaced 2 minutes apart so the rate never trips.
+    const start = Date.parse('2026-11-19T09:00:00Z');
+    const out = [0, 1, 2, 3, 4, 5, 6].map((i) => judge.judge(request({ identity: alice, time: start + i * 120_000 })));
+    expect(out.map((f) => f?.row ?? null)).toEqual([null, null, null, null, null, 'when-violation', 'when-violation']);
+    expect(out[5]?.reasons).toEqual(['6th request on 2026-11-19 (Europe/Amsterdam), quota 5/1d']);
+  });
+
+  it('the quota day boundary is local midnight, not UTC midnight', () => {
+    const text = withoutLines(POLICY, 'hours', 'days').replace('quota: 5/1d', 'quota: 2/1d');
+    const judge = newJudge(text);
+    const at = (iso: string) => judge.judge(request({ identity: alice, at: iso }));
+    expect(at('2026-11-19T22:50:00Z')).toBeNull(); // 23:50 local, 1st of the 19th
+    expect(at('2026-11-19T22:55:00Z')).toBeNull(); // 2nd
+    expect(at('2026-11-19T22:59:59Z')?.reasons).toEqual(['3rd request on 2026-11-19 (Europe/Amsterdam), quota 2/1d']);
+    expect(at('2026-11-19T23:00:00Z')).toBeNull(); // 00:00 local on the 20th: new day (UTC is still the 19th)
+  });
+});
+
+describe('severity and outcome', () => {
+  it.each([
+    [200, 'let-through', 'high'],
+    [302, 'let-through', 'high'],
+    [403, 'blocked', 'medium'],
+    [429, 'blocked', 'medium'],
+    [0, 'unknown', 'medium'],
+  ])('status %i is %s, wrong-workstation severity %s', (status, outcome, severity) => {
+    const f = judgeOne(request({ identity: alice, ip: '203.0.113.9', status }));
+    expect(f?.outcome).toBe(outcome);
+    expect(f?.severity).toBe(severity);
+  });
+
+  it('critical stays critical when let through', () => {
+    expect(judgeOne(request({ identity: alice, ip: '203.0.113.9', path: '/elastic/_security/x', status: 200 }))?.severity).toBe('critical');
+  });
+
+  it('names known keys by policy name', () => {
+    expect(judgeOne(request({ identity: alice, ip: '203.0.113.9' }))?.keyLabel).toBe('alice');
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { Reorderer } from '../../src/judge/reorder.js';
+import { request } from '../helpers/requests.js';
+
+const at = (sec: number, line: number) => request({ time: sec * 1000, line });
+
+describe('Reorderer', () => {
+  it('releases in time order, ties in arrival order, once the window has passed', () => {
+    const out: number[] = [];
+    const r = new Reorderer(10_000, (req) => out.push(req.line));
+    [at(5, 1), at(3, 2), at(5, 3), at(4, 4)].forEach((x) => r.push(x));
+    expect(out).toEqual([]); // nothing is 10 s older than the newest yet
+    r.push(at(14, 5)); // horizon 4 s: releases 3 s and 4 s
+    expect(out).toEqual([2, 4]);
+    r.flush();
+    expect(out).toEqual([2, 4, 1, 3, 5]);
+    expect(r.late).toBe(0);
+  });
+
+  it('counts a record that arrives after later ones were released as late, and still releases it', () => {
+    const out: number[] = [];
+    const r = new Reorderer(1_000, (req) => out.push(req.line));
+    r.push(at(10, 1));
+    r.push(at(20, 2)); // releases 10
+    r.push(at(5, 3)); // older than what was released
+    r.flush();
+    expect(out).toEqual([1, 3, 2]);
+    expect(r.late).toBe(1);
+  });
+
+  it('with a zero window passes in-order input straight through', () => {
+    const out: number[] = [];
+    const r = new Reorderer(0, (req) => out.push(req.line));
+    r.push(at(1, 1));
+    r.push(at(2, 2));
+    expect(out).toEqual([1, 2]);
+  });
+
+  it('sorts a shuffled stream completely when the window covers it', () => {
+    const lines = Array.from({ length: 500 }, (_, i) => i + 1);
+    // deterministic shuffle
+    let seed = 7;
+    for (let i = lines.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const j = seed % (i + 1);
+      [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+    }
+    const out: number[] = [];
+    const r = new Reorderer(1_000_000, (req) => out.push(req.line));
+    for (const l of lines) r.push(at(l, l));
+    r.flush();
+    expect(out).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+  });
+});
