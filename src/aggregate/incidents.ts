@@ -54,20 +54,11 @@ class CountedSet {
   }
 }
 
-interface Building {
-  row: RowId;
-  severity: Severity;
-  key: string;
-  ip: string;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-  blocked: number;
-  letThrough: number;
-  unknownOutcome: number;
+/** An incident while findings still arrive: sets instead of sorted lists, no number yet. */
+interface Building
+  extends Omit<Incident, 'number' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions'> {
   reasons: CountedSet;
   actions: CountedSet;
-  evidence: RecordLocation[];
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FORMATS } from '../formats/index.js';
-import { ApiguardError, EXIT } from '../model/errors.js';
+import { ApiguardError, EXIT, PolicyError } from '../model/errors.js';
 import { SEVERITIES } from '../model/finding.js';
 import { REPORTERS } from '../report/index.js';
 import { neutraliseControls } from '../report/sanitize.js';
@@ -58,7 +58,9 @@ export async function run(argv: string[], io: Io = process as unknown as Io): Pr
   let code: number = EXIT.clean;
   const stderr = (s: string): void => void io.stderr.write(s);
   io.stdout.on?.('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e; // a closed pipe (| head) is the reader's choice, not an error
+    // A closed pipe (| head) is the reader's choice: nobody reads the rest, so stop now.
+    if (e.code === 'EPIPE') process.exit(code);
+    throw e;
   });
   try {
     await program(io, (c) => (code = c)).parseAsync(argv);
@@ -68,8 +70,14 @@ export async function run(argv: string[], io: Io = process as unknown as Io): Pr
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.clean;
       return e.exitCode === 0 ? EXIT.clean : EXIT.usage;
     }
+    if (e instanceof PolicyError) {
+      const n = e.problems.length;
+      stderr(`apiguard: ${n} problem${n === 1 ? '' : 's'} in the policy:\n`);
+      for (const line of e.message.split('\n')) stderr(`${neutraliseControls(line)}\n`);
+      return e.exitCode;
+    }
     if (e instanceof ApiguardError) {
-      stderr(`apiguard: ${neutraliseControls(e.message).replace(/\\x0a/g, '\n')}\n`);
+      stderr(`apiguard: ${e.message.split('\n').map(neutraliseControls).join('\n')}\n`);
       return e.exitCode;
     }
     stderr(`apiguard: internal error — please report it with the command you ran:\n${(e as Error).stack ?? String(e)}\n`);

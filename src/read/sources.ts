@@ -16,7 +16,14 @@ function fileSource(path: string): Source {
   return { name: path, open: () => createReadStream(path, { highWaterMark: 256 * 1024 }) };
 }
 
-function walk(dir: string, seen: Set<string>, out: Source[]): void {
+/**
+ * In a directory, only files named like logs are read (a log folder also holds READMEs, scripts,
+ * checksums): .ndjson .jsonl .json .log .csv .tsv .txt, rotated (.log.1) and gzipped (.gz) forms.
+ * A file named on the command line is always read.
+ */
+export const LOG_NAME = /\.(ndjson|jsonl|json|log|csv|tsv|txt)(\.\d+)?(\.gz)?$|\.gz$/i;
+
+function walk(dir: string, seen: Set<string>, out: Source[], ignored: (path: string) => void): void {
   const real = realpathSync(dir);
   if (seen.has(real)) return; // symlink loop
   seen.add(real);
@@ -27,17 +34,25 @@ function walk(dir: string, seen: Set<string>, out: Source[]): void {
     const path = join(dir, e.name);
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st) continue; // dangling symlink
-    if (st.isDirectory()) walk(path, seen, out);
-    else if (st.isFile()) out.push(fileSource(path));
+    if (st.isDirectory()) walk(path, seen, out, ignored);
+    else if (st.isFile()) {
+      if (LOG_NAME.test(e.name)) out.push(fileSource(path));
+      else ignored(path);
+    }
   }
 }
 
 /**
  * Expands the command line's inputs, in the order given: files as they are, directories
- * recursively in name order (hidden entries skipped), `-` as standard input (once).
+ * recursively in name order (hidden entries and files not named like logs skipped, each passed to
+ * `ignored`), `-` as standard input (once).
  * A path that does not exist is an input error before anything is read.
  */
-export function expandInputs(inputs: string[], stdin: () => Readable = () => process.stdin): Source[] {
+export function expandInputs(
+  inputs: string[],
+  stdin: () => Readable = () => process.stdin,
+  ignored: (path: string) => void = () => {},
+): Source[] {
   const out: Source[] = [];
   let usedStdin = false;
   for (const input of inputs) {
@@ -51,8 +66,8 @@ export function expandInputs(inputs: string[], stdin: () => Readable = () => pro
     if (!st) throw new InputError(`${input}: no such file or directory`);
     if (st.isDirectory()) {
       const before = out.length;
-      walk(input, new Set(), out);
-      if (out.length === before) throw new InputError(`${input}: directory has no files to read`);
+      walk(input, new Set(), out, ignored);
+      if (out.length === before) throw new InputError(`${input}: directory has no log files to read (names ending .ndjson, .jsonl, .json, .log, .csv, .tsv, .txt or .gz)`);
     } else out.push(fileSource(input));
   }
   return out;

@@ -36,6 +36,7 @@ const json: Reporter = {
       ...report.summary,
       policy: report.summary.policy === null ? null : r.text(report.summary.policy),
       files: report.summary.files.map((f) => ({ ...f, file: r.text(f.file), error: r.text(f.error) })),
+      ignoredFiles: report.summary.ignoredFiles.map((f) => r.text(f)),
       skipExamples: report.summary.skipExamples.map((e) => ({ ...e, file: r.text(e.file), detail: r.text(e.detail) })),
     };
     return JSON.stringify({ summary, incidents: report.incidents.map((i) => incidentJson(i, r)) }, null, 2) + '\n';

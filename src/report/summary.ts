@@ -12,6 +12,8 @@ export function buildSummary(args: {
   timezone: string;
   counters: Counters;
   aggregator: IncidentAggregator;
+  /** Files in input directories not read because their names do not look like logs. */
+  ignoredFiles?: string[];
   incidents: number;
   first: number;
   last: number;
@@ -24,6 +26,7 @@ export function buildSummary(args: {
     policy: args.policy,
     timezone: args.timezone,
     files: counters.files,
+    ignoredFiles: args.ignoredFiles ?? [],
     records: { read: counters.records, parsed: counters.parsed, skipped: counters.skipped, late: counters.late },
     skipped: counters.skipsByReason(),
     skipExamples: counters.examples,
@@ -52,6 +55,10 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
     if (f.skipped) parts.push(`${n(f.skipped)} skipped`);
     if (f.gzip) parts.push('gzip');
     lines.push(`    ${r.text(f.file)}: ${parts.join(', ')}${f.error ? c.red(` — ${r.text(f.error)}`) : ''}`);
+  }
+  if (s.ignoredFiles.length > 0) {
+    const shown = s.ignoredFiles.slice(0, 3).map((f) => r.text(f)).join(', ');
+    lines.push(`  Ignored:   ${plural(s.ignoredFiles.length, 'file')} in directories not named like logs: ${shown}${s.ignoredFiles.length > 3 ? ', …' : ''}`);
   }
   lines.push(`  Records:   ${n(s.records.read)} read, ${n(s.records.parsed)} parsed, ${n(s.records.skipped)} skipped`);
   for (const k of s.skipped) lines.push(`    ${n(k.count)} ${k.reason} (${k.description})`);

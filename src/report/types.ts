@@ -11,6 +11,8 @@ export interface Summary {
   /** IANA zone for hours, days and quota days; also the zone of the table's times. */
   timezone: string;
   files: FileStats[];
+  /** Files in input directories that were not read: their names do not look like logs. */
+  ignoredFiles: string[];
   records: { read: number; parsed: number; skipped: number; late: number };
   skipped: { reason: string; description: string; count: number }[];
   skipExamples: SkipExample[];

@@ -42,20 +42,32 @@ describe('inputs', () => {
     expect(findings(runCli(['scan', '-p', POLICY, '-', '-o', 'ndjson'], { input: gzipSync(demoText) }).stdout)).toEqual(reference);
   });
 
-  it('reads directories recursively, in name order, skipping hidden files', () => {
+  it('reads directories recursively, in name order, skipping hidden files and files not named like logs', () => {
     const dir = join(tmp, 'logs');
     const lines = demoText.trimEnd().split('\n');
     mkdirSync(join(dir, 'b-later'), { recursive: true });
     writeFileSync(join(dir, 'a.ndjson'), lines.slice(0, 500).join('\n') + '\n');
     writeFileSync(join(dir, 'b-later', 'c.ndjson.gz'), gzipSync(lines.slice(500).join('\n') + '\n'));
     writeFileSync(join(dir, '.hidden.ndjson'), 'not even json\n');
+    writeFileSync(join(dir, 'README.md'), '# not a log\n');
+    writeFileSync(join(dir, 'b-later', 'SHA256SUMS'), 'abc  c.ndjson.gz\n');
     const r = runCli(['scan', '-p', POLICY, dir, '-o', 'json']);
-    const doc = JSON.parse(r.stdout) as { summary: { files: { file: string; records: number }[]; findings: { total: number } } };
+    const doc = JSON.parse(r.stdout) as {
+      summary: { files: { file: string; records: number }[]; ignoredFiles: string[]; findings: { total: number } };
+    };
+    expect(doc.summary.ignoredFiles).toEqual([join(dir, 'README.md'), join(dir, 'b-later', 'SHA256SUMS')]);
+    expect(r.stderr).not.toContain('skipped');
     expect(doc.summary.files.map((f) => [f.file.slice(dir.length + 1), f.records])).toEqual([
       ['a.ndjson', 500],
       [join('b-later', 'c.ndjson.gz'), 638],
     ]);
     expect(doc.summary.findings.total).toBe(103);
+  });
+
+  it('reads a file named on the command line whatever its name', () => {
+    const odd = join(tmp, 'export-without-extension');
+    writeFileSync(odd, demoText);
+    expect(findings(runCli(['scan', '-p', POLICY, odd, '-o', 'ndjson']).stdout)).toEqual(reference);
   });
 
   it('reads several files and keeps each finding at its own file and line', () => {

@@ -99,11 +99,11 @@ describe('expandInputs', () => {
 
   it('throws an InputError for an empty directory', () => {
     expect(() => expandInputs([empty])).toThrow(InputError);
-    expect(() => expandInputs([empty])).toThrow(`${empty}: directory has no files to read`);
+    expect(() => expandInputs([empty])).toThrow(`${empty}: directory has no log files to read`);
   });
 
   it('throws an InputError for a directory holding only hidden files', () => {
-    expect(() => expandInputs([onlyHidden])).toThrow(`${onlyHidden}: directory has no files to read`);
+    expect(() => expandInputs([onlyHidden])).toThrow(`${onlyHidden}: directory has no log files to read`);
   });
 
   it('uses exit code 3 for input errors', () => {
@@ -122,5 +122,24 @@ describe('expandInputs', () => {
     symlinkSync(dir, join(dir, 'again'));
     symlinkSync(join(root, 'gone.log'), join(dir, 'dangling.log'));
     expect(names([dir])).toEqual([join(dir, 'f.log')]);
+  });
+});
+
+describe('expandInputs: files not named like logs', () => {
+  it('reads only log-like names inside directories and reports the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apiguard-lognames-'));
+    for (const name of ['a.ndjson', 'b.jsonl', 'c.json', 'd.log', 'd.log.1', 'd.log.2.gz', 'e.csv', 'f.tsv', 'g.txt', 'h.gz', 'I.LOG', 'README.md', 'run.sh', 'SHA256SUMS']) {
+      write(join(dir, name));
+    }
+    const ignored: string[] = [];
+    const read = expandInputs([dir], () => Readable.from([]), (p) => ignored.push(p)).map((s) => s.name.slice(dir.length + 1));
+    expect(read).toEqual(['I.LOG', 'a.ndjson', 'b.jsonl', 'c.json', 'd.log', 'd.log.1', 'd.log.2.gz', 'e.csv', 'f.tsv', 'g.txt', 'h.gz']);
+    expect(ignored.map((p) => p.slice(dir.length + 1))).toEqual(['README.md', 'SHA256SUMS', 'run.sh']);
+  });
+
+  it('reads a file named directly whatever its name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apiguard-lognames-'));
+    const f = write(join(dir, 'export'));
+    expect(expandInputs([f]).map((s) => s.name)).toEqual([f]);
   });
 });

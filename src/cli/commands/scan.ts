@@ -52,7 +52,8 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     inputs = ['-'];
   }
   const policy = flags.policy === undefined ? emptyPolicy() : loadPolicy(flags.policy);
-  const sources = expandInputs(inputs, () => io.stdin as unknown as import('node:stream').Readable);
+  const ignoredFiles: string[] = [];
+  const sources = expandInputs(inputs, () => io.stdin as unknown as import('node:stream').Readable, (path) => ignoredFiles.push(path));
 
   const redact = new Redactor(policy.secrets);
   const out: ReportContext = {
@@ -84,6 +85,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     timezone: policy.timezone,
     counters,
     aggregator,
+    ignoredFiles,
     incidents: incidents.length,
     first: result.first,
     last: result.last,

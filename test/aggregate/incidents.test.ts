@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest';
+import { IncidentAggregator } from '../../src/aggregate/incidents.js';
+import type { Finding, Outcome, RowId, Severity } from '../../src/model/finding.js';
+import type { ApiRequest } from '../../src/model/request.js';
+import { request } from '../helpers/requests.js';
+
+const ROW_SEVERITY: Record<RowId, Severity> = {
+  unauthenticated: 'low',
+  'wrong-workstation': 'medium',
+  'key-compromised': 'critical',
+  'invalid-for-role': 'high',
+  'when-violation': 'medium',
+};
+
+interface F {
+  row?: RowId;
+  severity?: Severity;
+  outcome?: Outcome;
+  key?: string;
+  group?: string;
+  groups?: string[];
+  req?: Partial<Omit<ApiRequest, 'identity'>> & { at?: string };
+}
+
+/** A hand-made finding: key "analyst-1" (group "k:analyst-1") on row 4 from 10.20.0.15 unless told. */
+function finding(o: F = {}): Finding {
+  const row = o.row ?? 'invalid-for-role';
+  const key = o.key ?? 'analyst-1';
+  const groups = o.groups ?? ['DELETE not allowed'];
+  return {
+    request: request(o.req ?? {}),
+    row,
+    severity: o.severity ?? ROW_SEVERITY[row],
+    outcome: o.outcome ?? 'blocked',
+    keyLabel: key,
+    keyGroup: o.group ?? `k:${key}`,
+    reasons: groups.map((g) => `${g} (detail)`),
+    groups,
+  };
+}
+
+const ms = (iso: string): number => Date.parse(iso);
+
+describe('IncidentAggregator grouping', () => {
+  it('groups findings of the same key, row and IP into one incident', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ req: { line: 1 } }));
+    agg.add(finding({ req: { line: 2 } }));
+    agg.add(finding({ req: { line: 3 } }));
+    const list = agg.incidents();
+    expect(list).toHaveLength(1);
+    expect(list[0]!.count).toBe(3);
+  });
+
+  it('splits the same key and row from two IPs into two incidents', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ req: { ip: '10.20.0.15' } }));
+    agg.add(finding({ req: { ip: '10.20.0.16' } }));
+    agg.add(finding({ req: { ip: '10.20.0.15' } }));
+    const list = agg.incidents();
+    expect(list.map((i) => [i.ip, i.count])).toEqual([
+      ['10.20.0.15', 2],
+      ['10.20.0.16', 1],
+    ]);
+  });
+
+  it('splits the same key and IP on two rows into two incidents', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ row: 'when-violation', groups: ['over rate 30/1m'] }));
+    agg.add(finding({ row: 'wrong-workstation', groups: ['10.20.0.15 not in analyst workstations'] }));
+    agg.add(finding({ row: 'when-violation', groups: ['over rate 30/1m'] }));
+    const list = agg.incidents();
+    expect(list.map((i) => [i.row, i.rowNumber, i.count])).toEqual([
+      ['wrong-workstation', 2, 1],
+      ['when-violation', 5, 2],
+    ]);
+  });
+
+  it('splits two keys on the same row and IP, grouping by keyGroup and showing keyLabel', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ key: 'analyst-1' }));
+    agg.add(finding({ key: 'analyst-2' }));
+    expect(agg.incidents().map((i) => [i.key, i.count])).toEqual([
+      ['analyst-1', 1],
+      ['analyst-2', 1],
+    ]);
+  });
+
+  it('groups by keyGroup even when labels differ, keeping the first label', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ key: 'key dead…f00d', group: 'k:deadbeefcafef00d' }));
+    agg.add(finding({ key: 'key dead…f00d (alias bob)', group: 'k:deadbeefcafef00d' }));
+    const list = agg.incidents();
+    expect(list).toHaveLength(1);
+    expect(list[0]!.key).toBe('key dead…f00d');
+    expect(list[0]!.count).toBe(2);
+  });
+
+  it('fills an incident with the row words from the decision table', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ row: 'key-compromised', req: { ip: '203.0.113.9', at: '2026-11-20T03:00:41Z', file: 'gw.ndjson', line: 42, method: 'DELETE', path: '/elastic/logs' } }));
+    expect(agg.incidents()).toEqual([
+      {
+        number: 1,
+        row: 'key-compromised',
+        rowNumber: 3,
+        cause: 'API key compromised',
+        responses: ['Block API request', 'Revoke API key & create new API key'],
+        severity: 'critical',
+        key: 'analyst-1',
+        ip: '203.0.113.9',
+        firstSeen: ms('2026-11-20T03:00:41Z'),
+        lastSeen: ms('2026-11-20T03:00:41Z'),
+        count: 1,
+        blocked: 1,
+        letThrough: 0,
+        unknownOutcome: 0,
+        reasons: [{ text: 'DELETE not allowed', count: 1 }],
+        otherReasons: 0,
+        actions: [{ text: 'DELETE /elastic/logs', count: 1 }],
+        otherActions: 0,
+        evidence: [{ file: 'gw.ndjson', line: 42 }],
+      },
+    ]);
+  });
+});
+
+describe('IncidentAggregator counts', () => {
+  it('counts blocked, let-through and unknown outcomes per incident', () => {
+    const agg = new IncidentAggregator();
+    const outcomes: Outcome[] = ['blocked', 'let-through', 'let-through', 'unknown', 'let-through', 'blocked'];
+    for (const outcome of outcomes) agg.add(finding({ outcome }));
+    const [i] = agg.incidents();
+    expect([i!.count, i!.blocked, i!.letThrough, i!.unknownOutcome]).toEqual([6, 2, 3, 1]);
+  });
+
+  it('takes first and last seen from the earliest and latest request, not arrival order', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ req: { at: '2026-11-20T10:00:00Z' } }));
+    agg.add(finding({ req: { at: '2026-11-20T08:30:00Z' } }));
+    agg.add(finding({ req: { at: '2026-11-20T12:15:00Z' } }));
+    agg.add(finding({ req: { at: '2026-11-20T09:00:00Z' } }));
+    const [i] = agg.incidents();
+    expect(i!.firstSeen).toBe(ms('2026-11-20T08:30:00Z'));
+    expect(i!.lastSeen).toBe(ms('2026-11-20T12:15:00Z'));
+  });
+
+  it('gives an incident the highest severity of its findings, whatever the order', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ severity: 'low' }));
+    agg.add(finding({ severity: 'high' }));
+    agg.add(finding({ severity: 'medium' }));
+    expect(agg.incidents()[0]!.severity).toBe('high');
+
+    const agg2 = new IncidentAggregator();
+    agg2.add(finding({ severity: 'critical' }));
+    agg2.add(finding({ severity: 'low' }));
+    expect(agg2.incidents()[0]!.severity).toBe('critical');
+  });
+
+  it('groups reasons with counts, most frequent first, then by text', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ groups: ['b reason', 'a reason'] }));
+    agg.add(finding({ groups: ['c reason'] }));
+    agg.add(finding({ groups: ['c reason', 'b reason'] }));
+    agg.add(finding({ groups: ['d reason'] }));
+    agg.add(finding({ groups: ['c reason'] }));
+    const [i] = agg.incidents();
+    expect(i!.reasons).toEqual([
+      { text: 'c reason', count: 3 },
+      { text: 'b reason', count: 2 },
+      { text: 'a reason', count: 1 },
+      { text: 'd reason', count: 1 },
+    ]);
+    expect(i!.otherReasons).toBe(0);
+  });
+
+  it('groups actions as "METHOD path" with counts', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ req: { method: 'POST', path: '/b' } }));
+    agg.add(finding({ req: { method: 'GET', path: '/b' } }));
+    agg.add(finding({ req: { method: 'POST', path: '/b' } }));
+    agg.add(finding({ req: { method: 'DELETE', path: '/a' } }));
+    expect(agg.incidents()[0]!.actions).toEqual([
+      { text: 'POST /b', count: 2 },
+      { text: 'DELETE /a', count: 1 },
+      { text: 'GET /b', count: 1 },
+    ]);
+  });
+
+  it('keeps at most 20 distinct reasons and counts the rest in otherReasons', () => {
+    const agg = new IncidentAggregator();
+    const texts = Array.from({ length: 25 }, (_, k) => `reason ${String(k).padStart(2, '0')}`);
+    for (const t of texts) agg.add(finding({ groups: [t] }));
+    // An already-kept reason still counts up after the cap; a new one goes to other.
+    agg.add(finding({ groups: ['reason 07'] }));
+    agg.add(finding({ groups: ['reason 24'] }));
+    const [i] = agg.incidents();
+    expect(i!.reasons).toHaveLength(20);
+    expect(i!.reasons[0]).toEqual({ text: 'reason 07', count: 2 });
+    expect(i!.reasons.slice(1).map((r) => r.text)).toEqual(texts.slice(0, 20).filter((t) => t !== 'reason 07'));
+    expect(i!.reasons.slice(1).every((r) => r.count === 1)).toBe(true);
+    expect(i!.otherReasons).toBe(6);
+    expect(i!.count).toBe(27);
+  });
+
+  it('keeps at most 20 distinct actions and counts the rest in otherActions', () => {
+    const agg = new IncidentAggregator();
+    for (let k = 0; k < 23; k++) agg.add(finding({ req: { path: `/p/${String(k).padStart(2, '0')}` } }));
+    agg.add(finding({ req: { path: '/p/00' } }));
+    const [i] = agg.incidents();
+    expect(i!.actions).toHaveLength(20);
+    expect(i!.actions[0]).toEqual({ text: 'GET /p/00', count: 2 });
+    expect(i!.actions.at(-1)).toEqual({ text: 'GET /p/19', count: 1 });
+    expect(i!.otherActions).toBe(3);
+  });
+
+  it('keeps the first 5 evidence locations, in arrival order', () => {
+    const agg = new IncidentAggregator();
+    for (let line = 1; line <= 8; line++) agg.add(finding({ req: { file: line <= 2 ? 'a.ndjson' : 'b.ndjson', line: line * 10 } }));
+    const [i] = agg.incidents();
+    expect(i!.evidence).toEqual([
+      { file: 'a.ndjson', line: 10 },
+      { file: 'a.ndjson', line: 20 },
+      { file: 'b.ndjson', line: 30 },
+      { file: 'b.ndjson', line: 40 },
+      { file: 'b.ndjson', line: 50 },
+    ]);
+    expect(i!.count).toBe(8);
+  });
+
+  it('counts findings, let-through, per row and per severity across incidents', () => {
+    const agg = new IncidentAggregator();
+    expect([...agg.byRow]).toEqual([
+      ['unauthenticated', 0],
+      ['wrong-workstation', 0],
+      ['key-compromised', 0],
+      ['invalid-for-role', 0],
+      ['when-violation', 0],
+    ]);
+    expect([...agg.bySeverity]).toEqual([
+      ['low', 0],
+      ['medium', 0],
+      ['high', 0],
+      ['critical', 0],
+    ]);
+    expect(agg.findings).toBe(0);
+    expect(agg.letThrough).toBe(0);
+
+    agg.add(finding({ row: 'unauthenticated', outcome: 'blocked', req: { ip: '198.51.100.1' } }));
+    agg.add(finding({ row: 'unauthenticated', outcome: 'let-through', req: { ip: '198.51.100.2' } }));
+    agg.add(finding({ row: 'key-compromised', outcome: 'let-through' }));
+    agg.add(finding({ row: 'when-violation', outcome: 'unknown' }));
+    agg.add(finding({ row: 'when-violation', outcome: 'let-through', severity: 'high' }));
+    agg.add(finding({ row: 'when-violation', outcome: 'blocked', key: 'analyst-2' }));
+
+    expect(agg.findings).toBe(6);
+    expect(agg.letThrough).toBe(3);
+    expect(Object.fromEntries(agg.byRow)).toEqual({
+      unauthenticated: 2,
+      'wrong-workstation': 0,
+      'key-compromised': 1,
+      'invalid-for-role': 0,
+      'when-violation': 3,
+    });
+    // Per finding, not per incident: the 'high' when-violation counts as high once.
+    expect(Object.fromEntries(agg.bySeverity)).toEqual({ low: 2, medium: 2, high: 1, critical: 1 });
+    expect(agg.incidents()).toHaveLength(5);
+  });
+});
+
+describe('IncidentAggregator.incidents order', () => {
+  it('sorts by severity (worst first), then table row, then key, then IP; numbers from 1', () => {
+    const agg = new IncidentAggregator();
+    // Added in scrambled order.
+    agg.add(finding({ row: 'unauthenticated', key: '(no key)', req: { ip: '198.51.100.7' } }));
+    agg.add(finding({ row: 'when-violation', key: 'b-key' }));
+    agg.add(finding({ row: 'wrong-workstation', key: 'z-key' }));
+    agg.add(finding({ row: 'invalid-for-role', key: 'a-key' }));
+    agg.add(finding({ row: 'when-violation', key: 'a-key', req: { ip: '10.0.0.9' } }));
+    agg.add(finding({ row: 'when-violation', key: 'a-key', req: { ip: '10.0.0.10' } }));
+    agg.add(finding({ row: 'key-compromised', key: 'z-key' }));
+    agg.add(finding({ row: 'wrong-workstation', key: 'a-key' }));
+    const list = agg.incidents();
+    expect(list.map((i) => [i.number, i.severity, i.rowNumber, i.key, i.ip])).toEqual([
+      [1, 'critical', 3, 'z-key', '10.20.0.15'],
+      [2, 'high', 4, 'a-key', '10.20.0.15'],
+      // medium: row 2 before row 5
+      [3, 'medium', 2, 'a-key', '10.20.0.15'],
+      [4, 'medium', 2, 'z-key', '10.20.0.15'],
+      // same row and key: IP compared as text ('10.0.0.10' < '10.0.0.9')
+      [5, 'medium', 5, 'a-key', '10.0.0.10'],
+      [6, 'medium', 5, 'a-key', '10.0.0.9'],
+      [7, 'medium', 5, 'b-key', '10.20.0.15'],
+      [8, 'low', 1, '(no key)', '198.51.100.7'],
+    ]);
+  });
+
+  it('ranks an incident by its raised severity, ahead of a lower row', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ row: 'invalid-for-role', key: 'a' }));
+    agg.add(finding({ row: 'when-violation', key: 'b', severity: 'medium' }));
+    agg.add(finding({ row: 'when-violation', key: 'b', severity: 'critical' }));
+    expect(agg.incidents().map((i) => [i.number, i.row, i.severity])).toEqual([
+      [1, 'when-violation', 'critical'],
+      [2, 'invalid-for-role', 'high'],
+    ]);
+  });
+
+  it('breaks a tie on key label and IP by first seen', () => {
+    const agg = new IncidentAggregator();
+    // Two distinct keys that print the same label.
+    agg.add(finding({ key: 'key ab…yz', group: 'k:ab111111yz', req: { at: '2026-11-20T11:00:00Z', line: 1 } }));
+    agg.add(finding({ key: 'key ab…yz', group: 'k:ab222222yz', req: { at: '2026-11-20T09:00:00Z', line: 2 } }));
+    agg.add(finding({ key: 'key ab…yz', group: 'k:ab111111yz', req: { at: '2026-11-20T12:00:00Z', line: 3 } }));
+    const list = agg.incidents();
+    expect(list.map((i) => [i.number, i.firstSeen, i.count, i.evidence[0]!.line])).toEqual([
+      [1, ms('2026-11-20T09:00:00Z'), 1, 2],
+      [2, ms('2026-11-20T11:00:00Z'), 2, 1],
+    ]);
+  });
+
+  it('returns no incidents when nothing was added', () => {
+    expect(new IncidentAggregator().incidents()).toEqual([]);
+  });
+});

@@ -1,0 +1,50 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FORMATS } from '../src/formats/index.js';
+import { DECISION_TABLE } from '../src/judge/decision-table.js';
+import { REPORTERS } from '../src/report/index.js';
+
+const helpers = ['define-format.ts', 'fields.ts', 'index.ts'];
+
+describe('registries match their folders', () => {
+  it('every file in src/formats is a registered format, with a test and a README row', () => {
+    const files = readdirSync('src/formats').filter((f) => !helpers.includes(f));
+    expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(FORMATS.map((f) => f.meta.name).sort());
+    const readme = readFileSync('README.md', 'utf8');
+    for (const f of FORMATS) {
+      expect(existsSync(`test/formats/${f.meta.name}.test.ts`), `test for ${f.meta.name}`).toBe(true);
+      expect(readme).toContain(`| \`${f.meta.name}\` |`);
+    }
+  });
+
+  it('every reporter is registered and tested', () => {
+    const files = readdirSync('src/report').filter((f) => !['index.ts', 'types.ts', 'sanitize.ts', 'colour.ts', 'summary.ts'].includes(f));
+    expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(REPORTERS.map((r) => r.meta.name).sort());
+  });
+});
+
+describe('README', () => {
+  const readme = readFileSync('README.md', 'utf8');
+
+  it('starts with the two set-up commands', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!.trim().split('\n');
+    expect(firstBlock).toEqual([
+      'npm install && npx apiguard scan --policy rules/demo-policy.yaml fixtures/demo/tyk-analytics.ndjson',
+      'npm test',
+    ]);
+  });
+
+  it('shows the decision table exactly as src/judge/decision-table.ts has it', () => {
+    const cell = (c: string) => (c === 'n/a' ? 'N/A' : c[0]!.toUpperCase() + c.slice(1));
+    DECISION_TABLE.forEach((r, i) => {
+      const line = `| ${i + 1} | \`${r.id}\` | ${cell(r.who)} | ${cell(r.where)} | ${cell(r.what)} | ${cell(r.when)} | ${r.cause} | ${r.responses.join('; ')} | ${r.severity} |`;
+      expect(readme).toContain(line);
+    });
+  });
+
+  it('documents every scan option', () => {
+    for (const flag of ['--policy', '--format', '--output', '--fail-on', '--strict', '--reorder-window', '--color', '--no-color']) {
+      expect(readme).toContain(flag);
+    }
+  });
+});
