@@ -30,7 +30,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .command('scan')
     .description('judge every request in the logs against the policy and report incidents')
     .argument('[inputs...]', 'log files, directories (recursive), .gz files, or - for stdin (default: stdin when piped)')
-    .option('-p, --policy <file>', 'policy YAML (keys, networks, roles, hours, rates); without it only 401s are judged')
+    .option('-p, --policy <file>', 'policy YAML; default: $APIGUARD_POLICY, else apiguard.yaml or .apiguard.yaml here or in a parent directory')
+    .option('--no-policy', 'do not look for a policy: judge only what the logs alone can tell')
     .addOption(new Option('-f, --format <name>', 'force the log format instead of detecting it').choices(FORMATS.map((f) => f.meta.name)))
     .addOption(new Option('-o, --output <name>', 'output format').choices(REPORTERS.map((r) => r.meta.name)).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('low'))
@@ -54,7 +55,7 @@ ${EXIT_CODES_HELP}`,
 }
 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */
-export async function run(argv: string[], io: Io = process as unknown as Io): Promise<number> {
+export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() }): Promise<number> {
   let code: number = EXIT.clean;
   const stderr = (s: string): void => void io.stderr.write(s);
   io.stdout.on?.('error', (e: NodeJS.ErrnoException) => {

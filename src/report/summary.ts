@@ -4,6 +4,7 @@ import { DECISION_TABLE } from '../judge/decision-table.js';
 import type { RowId, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import { isoUtc } from '../normalise/time.js';
+import { localSpan } from './local-time.js';
 import type { ReportContext, Summary } from './types.js';
 
 export function buildSummary(args: {
@@ -65,7 +66,9 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
   if (s.records.late > 0) {
     lines.push(c.yellow(`  Late:      ${plural(s.records.late, 'record')} arrived after later ones were judged (beyond --reorder-window); their rate/quota counts are approximate`));
   }
-  if (s.timeRange.first) lines.push(`  Period:    ${s.timeRange.first} to ${s.timeRange.last}`);
+  if (s.timeRange.first && s.timeRange.last) {
+    lines.push(`  Period:    ${localSpan(Date.parse(s.timeRange.first), Date.parse(s.timeRange.last), s.timezone, ' to ')} (${s.timezone})`);
+  }
   lines.push(`  Findings:  ${plural(s.findings.total, 'violating request')} in ${plural(s.incidents, 'incident')}; ${n(s.findings.letThrough)} let through by the gateway`);
   DECISION_TABLE.forEach((row, i) => {
     lines.push(`    row ${i + 1} ${row.id.padEnd(18)} ${n(s.findings.byRow[row.id]).padStart(7)}  ${row.cause}`);

@@ -1,8 +1,7 @@
 import Table from 'cli-table3';
-import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
 import type { ChalkInstance } from 'chalk';
-import type { Incident } from '../aggregate/incidents.js';
+import type { Counted, Incident } from '../aggregate/incidents.js';
+import { localSpan } from './local-time.js';
 import type { Severity } from '../model/finding.js';
 import { renderSummaryText } from './summary.js';
 import type { Reporter, ReportContext } from './types.js';
@@ -14,63 +13,51 @@ const SEVERITY_STYLE: Record<Severity, (c: ChalkInstance) => ChalkInstance> = {
   low: (c) => c.cyan,
 };
 
-/** Times in the policy's zone, with the offset, so an analyst reads local time unambiguously. */
-function localTime(ms: number, zone: string): string {
-  return format(new TZDate(ms, zone), 'yyyy-MM-dd HH:mm:ss xxx');
+const n = (x: number): string => x.toLocaleString('en-US');
+const plural = (x: number, word: string): string => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
+
+function requestLines(i: Incident, c: ChalkInstance): string[] {
+  const lines = [plural(i.count, 'request')];
+  if (i.letThrough) lines.push(c.red(`${n(i.letThrough)} let through`));
+  if (i.blocked) lines.push(`${n(i.blocked)} blocked`);
+  if (i.unknownOutcome) lines.push(`${n(i.unknownOutcome)} status unknown`);
+  return lines;
 }
 
-function seen(i: Incident, zone: string): string {
-  const first = localTime(i.firstSeen, zone);
-  if (i.firstSeen === i.lastSeen) return first;
-  const last = localTime(i.lastSeen, zone);
-  // Same day: show only the time of the last request.
-  return `${first}\n→ ${last.slice(0, 10) === first.slice(0, 10) ? last.slice(11) : last}`;
+/** "a; b; c; … and 4 more": the shown items with their counts, and how many were left out. */
+function counted(list: Counted[], other: number, show: number, r: ReportContext['redact']): string {
+  const items = list.slice(0, show).map((x) => `${n(x.count)}× ${r.text(x.text)}`);
+  const hidden = list.slice(show).reduce((sum, x) => sum + x.count, 0) + other;
+  if (hidden > 0) items.push(`… and ${n(hidden)} more`);
+  return items.join('; ');
 }
 
-function requests(i: Incident, c: ChalkInstance): string {
-  const lines = [`${i.count.toLocaleString('en-US')}`];
-  if (i.letThrough) lines.push(c.red(`${i.letThrough.toLocaleString('en-US')} let through`));
-  if (i.blocked) lines.push(`${i.blocked.toLocaleString('en-US')} blocked`);
-  if (i.unknownOutcome) lines.push(`${i.unknownOutcome.toLocaleString('en-US')} status unknown`);
-  return lines.join('\n');
-}
-
-function details(i: Incident, ctx: ReportContext): string {
+function detailLines(i: Incident, ctx: ReportContext): string[] {
   const c = ctx.chalk;
   const r = ctx.redact;
-  const why = i.reasons.slice(0, 4).map((x) => `${x.count.toLocaleString('en-US')}× ${r.text(x.text)}`);
-  if (i.reasons.length > 4 || i.otherReasons > 0) why.push(`… ${i.reasons.length - 4 + i.otherReasons > 0 ? 'and more' : ''}`.trim());
-  const actions = i.actions.slice(0, 3).map((x) => `${x.count.toLocaleString('en-US')}× ${r.text(x.text)}`);
-  if (i.actions.length > 3 || i.otherActions > 0) actions.push('…');
-  const first = i.evidence[0];
   // Rows decided by What already name each action in their reasons.
   const whatDecided = i.row === 'key-compromised' || i.row === 'invalid-for-role';
+  const first = i.evidence[0];
   return [
     `${c.bold('Cause:')}    ${i.cause}`,
     `${c.bold('Response:')} ${i.responses.join('; ')}`,
-    `${c.bold('Why:')}      ${why.join('; ')}`,
-    whatDecided ? '' : `${c.bold('Actions:')}  ${actions.join('; ')}`,
-    first ? `${c.bold('Evidence:')} ${r.text(first.file)}:${first.line}${i.count > 1 ? ' (first of ' + i.count.toLocaleString('en-US') + ')' : ''}` : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
+    `${c.bold('Why:')}      ${counted(i.reasons, i.otherReasons, 4, r)}`,
+    whatDecided ? '' : `${c.bold('Actions:')}  ${counted(i.actions, i.otherActions, 3, r)}`,
+    first ? `${c.bold('Evidence:')} ${r.text(first.file)}:${first.line}${i.count > 1 ? ` (first of ${n(i.count)})` : ''}` : '',
+  ].filter(Boolean);
 }
 
-const clamp = (n: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, n));
+const severityLabel = (i: Incident, c: ChalkInstance): string => SEVERITY_STYLE[i.severity](c)(i.severity.toUpperCase());
 
-function incidentTable(incidents: Incident[], zone: string, ctx: ReportContext): string {
+/** Column widths for the table; key and IP are never narrower than their longest value. */
+function columnWidths(incidents: Incident[], ctx: ReportContext): number[] {
+  const keyWidth = Math.max(5, ...incidents.map((i) => ctx.redact.text(i.key).length)) + 2;
+  const ipWidth = Math.max(11, ...incidents.map((i) => i.ip.length)) + 2;
+  return [5, 25, keyWidth, ipWidth, 18, 30];
+}
+
+function incidentTable(incidents: Incident[], zone: string, widths: number[], ctx: ReportContext): string {
   const c = ctx.chalk;
-  const r = ctx.redact;
-  const keyWidth = clamp(Math.max(...incidents.map((i) => r.text(i.key).length)) + 2, 8, 30);
-  const ipWidth = clamp(Math.max(...incidents.map((i) => i.ip.length)) + 2, 11, 41);
-  const widths = [5, 26, keyWidth, ipWidth, 16, 28];
-  // Give back what the terminal lacks from the widest flexible columns (key, IP) first.
-  let excess = widths.reduce((a, b) => a + b, 0) + widths.length + 1 - ctx.width;
-  for (const col of [2, 3]) {
-    const give = Math.min(Math.max(excess, 0), widths[col]! - 12);
-    widths[col]! -= give;
-    excess -= give;
-  }
   const table = new Table({
     head: ['#', 'Finding', 'Key', 'Source IP', 'Requests', `Seen (${zone})`].map((h) => c.bold(h)),
     colWidths: widths,
@@ -80,32 +67,52 @@ function incidentTable(incidents: Incident[], zone: string, ctx: ReportContext):
   for (const i of incidents) {
     table.push([
       String(i.number),
-      `${SEVERITY_STYLE[i.severity](c)(i.severity.toUpperCase())}\nrow ${i.rowNumber} ${i.row}`,
-      r.text(i.key),
+      `${severityLabel(i, c)}\nrow ${i.rowNumber} ${i.row}`,
+      ctx.redact.text(i.key),
       i.ip,
-      requests(i, c),
-      seen(i, zone),
+      requestLines(i, c).join('\n'),
+      localSpan(i.firstSeen, i.lastSeen, zone, '\n→ '),
     ]);
-    table.push([{ colSpan: 6, content: details(i, ctx), wordWrap: true }]);
+    table.push([{ colSpan: 6, content: detailLines(i, ctx).join('\n'), wordWrap: true }]);
   }
   return table.toString() + '\n';
 }
 
-/** The terminal view: incidents worst first, each with its cause, response and why; then the summary. */
+/** For terminals too narrow for the table: one block per incident, nothing cut off. */
+function incidentBlocks(incidents: Incident[], zone: string, ctx: ReportContext): string {
+  const c = ctx.chalk;
+  return incidents
+    .map((i) =>
+      [
+        `${c.bold(`#${i.number}`)} ${severityLabel(i, c)}  row ${i.rowNumber} ${i.row}`,
+        `   Key:      ${ctx.redact.text(i.key)}`,
+        `   Source:   ${i.ip}`,
+        `   Requests: ${requestLines(i, c).join(', ')}`,
+        `   Seen:     ${localSpan(i.firstSeen, i.lastSeen, zone)} (${zone})`,
+        ...detailLines(i, ctx).map((l) => `   ${l}`),
+      ].join('\n'),
+    )
+    .join('\n\n') + '\n';
+}
+
 const tableReporter: Reporter = {
   meta: { name: 'table', description: 'incidents and summary for a terminal (default)', summaryToStderr: false },
   render(report, ctx) {
     const s = report.summary;
     const c = ctx.chalk;
-    const head =
-      report.incidents.length === 0
-        ? c.green(`No findings in ${s.records.parsed.toLocaleString('en-US')} requests.`) + '\n'
-        : c.bold(
-            `${report.incidents.length} incident${report.incidents.length === 1 ? '' : 's'} from ${s.findings.total.toLocaleString('en-US')} violating requests (${s.findings.letThrough.toLocaleString('en-US')} let through by the gateway)`,
-          ) +
-          '\n' +
-          incidentTable(report.incidents, s.timezone, ctx);
-    return `${head}\n${renderSummaryText(s, ctx)}`;
+    if (report.incidents.length === 0) {
+      return `${c.green(`No findings in ${plural(s.records.parsed, 'request')}.`)}\n\n${renderSummaryText(s, ctx)}`;
+    }
+    const title = c.bold(
+      `${plural(report.incidents.length, 'incident')} from ${plural(s.findings.total, 'violating request')} (${n(s.findings.letThrough)} let through by the gateway)`,
+    );
+    const widths = columnWidths(report.incidents, ctx);
+    const tableWidth = widths.reduce((a, b) => a + b, 0) + widths.length + 1;
+    const body =
+      tableWidth <= ctx.width
+        ? incidentTable(report.incidents, s.timezone, widths, ctx)
+        : incidentBlocks(report.incidents, s.timezone, ctx);
+    return `${title}\n${body}\n${renderSummaryText(s, ctx)}`;
   },
 };
 

@@ -134,7 +134,7 @@ describe('renderSummaryText', () => {
         '  Records:   1,210 read, 1,207 parsed, 3 skipped',
         '    2 bad-json (not valid JSON)',
         '    1 missing-ip (no client IP)',
-        '  Period:    2026-11-20T00:00:00.000Z to 2026-11-20T23:59:59.500Z',
+        '  Period:    2026-11-20 01:00:00 +01:00 to 2026-11-21 00:59:59 +01:00 (Europe/Amsterdam)',
         '  Findings:  4 violating requests in 3 incidents; 2 let through by the gateway',
         '    row 1 unauthenticated          1  API request not authenticated',
         '    row 2 wrong-workstation        0  Analyst using wrong workstation',

@@ -3,6 +3,8 @@ import { formatByName } from '../../formats/index.js';
 import { EXIT, InputError, UsageError } from '../../model/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/finding.js';
 import { SKIP_REASONS } from '../../model/skip.js';
+import { dirname, relative } from 'node:path';
+import { discoverPolicy } from '../../policy/discover.js';
 import { loadPolicy } from '../../policy/load.js';
 import { Inventory, type Policy } from '../../policy/policy.js';
 import { expandInputs } from '../../read/sources.js';
@@ -10,12 +12,13 @@ import { colourLevel, makeChalk } from '../../report/colour.js';
 import { reporterByName, type ReportContext } from '../../report/index.js';
 import { Redactor } from '../../report/sanitize.js';
 import { buildSummary, renderSummaryText } from '../../report/summary.js';
-import { scan } from '../../scan.js';
+import { scan } from '../../pipeline/scan.js';
 import { parseDuration } from '../duration.js';
 import { VERSION } from '../version.js';
 
 export interface ScanFlags {
-  policy?: string;
+  /** A file, or false for --no-policy; undefined: discover. */
+  policy?: string | false;
   format?: string;
   output: string;
   failOn: string;
@@ -29,6 +32,14 @@ export interface Io {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** The terminal's width; when not on a terminal, COLUMNS if set, else 132 (so piped output is stable). */
+function terminalWidth(io: Io): number {
+  if (io.stdout.isTTY && io.stdout.columns) return io.stdout.columns;
+  const columns = Number(io.env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 40 ? columns : 132;
 }
 
 /** Without a policy nothing is known about keys; the gateway's 401s are still worth reporting. */
@@ -51,7 +62,8 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     if (io.stdin.isTTY) throw new UsageError('no input: give log files or directories, or - for standard input');
     inputs = ['-'];
   }
-  const policy = flags.policy === undefined ? emptyPolicy() : loadPolicy(flags.policy);
+  const found = discoverPolicy(flags.policy, io.env, io.cwd);
+  const policy = found === null ? emptyPolicy() : loadPolicy(found.file);
   const ignoredFiles: string[] = [];
   const sources = expandInputs(inputs, () => io.stdin as unknown as import('node:stream').Readable, (path) => ignoredFiles.push(path));
 
@@ -59,7 +71,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   const out: ReportContext = {
     chalk: makeChalk(colourLevel(flags.color, Boolean(io.stdout.isTTY), io.env)),
     redact,
-    width: io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120,
+    width: terminalWidth(io),
   };
   const err: ReportContext = { ...out, chalk: makeChalk(colourLevel(flags.color, Boolean(io.stderr.isTTY), io.env)) };
   const warn = (text: string): void => {
@@ -81,7 +93,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   const incidents = aggregator.incidents();
   const summary = buildSummary({
     version: VERSION,
-    policy: flags.policy ?? null,
+    policy: found === null ? null : found.via === 'flag' ? found.file : `${found.file} (${found.via === 'env' ? 'from APIGUARD_POLICY' : 'found in ' + (relative(io.cwd, dirname(found.file)) || '.')})`,
     timezone: policy.timezone,
     counters,
     aggregator,

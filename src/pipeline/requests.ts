@@ -1,60 +1,38 @@
 /**
- * The scan pipeline, one stage per folder:
- *   read (files → lines) → decode (line → record, format detected per file)
- *   → normalise (record → ApiRequest, src/formats) → judge (time order, decision table)
- *   → aggregate (incidents, counters) → report (src/report, driven by the CLI).
+ * read → decode → normalise: every canonical request in the inputs, file by file, in input
+ * order, with every skip counted. Shared by `scan` (which judges them) and `init` (which learns
+ * from them).
  */
-import { Counters, type FileStats, type SkipExample } from './aggregate/counters.js';
-import { IncidentAggregator } from './aggregate/incidents.js';
-import { DETECT_RECORDS, describeRecord, detectFormat } from './decode/detect.js';
-import { decodeJsonLine } from './decode/ndjson.js';
-import type { LogFormat } from './formats/index.js';
-import { Judge } from './judge/judge.js';
-import { Reorderer } from './judge/reorder.js';
-import type { Finding } from './model/finding.js';
-import type { ApiRequest } from './model/request.js';
-import { Skip, skip } from './model/skip.js';
-import type { Policy } from './policy/policy.js';
-import { readLines } from './read/lines.js';
-import type { Source } from './read/sources.js';
+import { Counters, type FileStats, type SkipExample } from '../aggregate/counters.js';
+import { DETECT_RECORDS, describeRecord, detectFormat } from '../decode/detect.js';
+import { decodeJsonLine } from '../decode/ndjson.js';
+import type { LogFormat } from '../formats/index.js';
+import type { ApiRequest } from '../model/request.js';
+import { Skip, skip } from '../model/skip.js';
+import { readLines } from '../read/lines.js';
+import type { Source } from '../read/sources.js';
 
-export interface ScanOptions {
+export interface ReadOptions {
   sources: Source[];
-  policy: Policy;
   /** Forced format; detected per file when absent. */
   format?: LogFormat;
-  /** How far out of time order records may arrive and still be judged in order. */
-  reorderWindowMs: number;
-  /** Called for each violating request, in judgement (time) order. */
-  onFinding?: (f: Finding) => void;
   /** Called for the first few skipped records, as they happen. */
   onSkip?: (example: SkipExample) => void;
   /** Called when a file has a problem as a whole. */
   onFileError?: (stats: FileStats) => void;
 }
 
-export interface ScanResult {
+export interface ReadResult {
   counters: Counters;
-  aggregator: IncidentAggregator;
   /** First and last request time among parsed records; ±Infinity when none. */
   first: number;
   last: number;
 }
 
-
-export async function scan(opts: ScanOptions): Promise<ScanResult> {
+export async function readRequests(opts: ReadOptions, onRequest: (req: ApiRequest) => void): Promise<ReadResult> {
   const counters = new Counters();
-  const aggregator = new IncidentAggregator();
-  const judge = new Judge(opts.policy);
   let first = Infinity;
   let last = -Infinity;
-  const reorder = new Reorderer(opts.reorderWindowMs, (req) => {
-    const finding = judge.judge(req);
-    if (finding !== null) {
-      aggregator.add(finding);
-      opts.onFinding?.(finding);
-    }
-  });
 
   for (const source of opts.sources) {
     const stats = counters.startFile(source.name);
@@ -70,11 +48,10 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     const normalise = (record: Record<string, unknown>, line: number): void => {
       const out = format!.normalise(record, source.name, line);
       if (out instanceof Skip) return onSkip(line, out);
-      const req: ApiRequest = out;
       stats.parsed++;
-      if (req.time < first) first = req.time;
-      if (req.time > last) last = req.time;
-      reorder.push(req);
+      if (out.time < first) first = out.time;
+      if (out.time > last) last = out.time;
+      onRequest(out);
     };
     /** Picks the format from the records held so far; false when none fits (the file is abandoned). */
     const detectNow = (): boolean => {
@@ -121,7 +98,5 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     }
     if (stats.error) opts.onFileError?.(stats);
   }
-  reorder.flush();
-  counters.late = reorder.late;
-  return { counters, aggregator, first, last };
+  return { counters, first, last };
 }
