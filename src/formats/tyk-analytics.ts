@@ -1,5 +1,6 @@
 import type { ApiRequest } from '../model/request.js';
 import { skip } from '../model/skip.js';
+import { isNoKey } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
 import { defineFormat } from './define-format.js';
 import { clientIp, int, isoTime, str } from './fields.js';
@@ -59,18 +60,22 @@ export default defineFormat({
     // api_key is the key's hash when the gateway hashes keys (hex of a murmur/sha256 width), else the raw key.
     const apiKey = str(r.api_key);
     const isHash = TYK_HASH.test(apiKey);
+    const status = int(r.response_code);
+    const alias = str(r.alias);
     return {
       time,
-      identity: { key: isHash ? '' : apiKey, hash: isHash ? apiKey : '', id: '', alias: str(r.alias) },
+      identity: { key: isHash ? '' : apiKey, hash: isHash ? apiKey : '', id: '', alias },
       ip,
       method,
       path: normalisePath(rawPath),
-      status: int(r.response_code),
+      status,
       latencyMs: int(r.request_time),
       userAgent: str(r.user_agent),
       requestId: '',
       api: str(r.api_name) || str(r.api_id),
       tenant: str(r.org_id),
+      // Tyk records no reason; a 401 (no key) or a 403 with no session attached (unknown key) is an auth failure.
+      authFailure: status === 401 || (status === 403 && isNoKey(apiKey) && alias === ''),
       file,
       line,
     };

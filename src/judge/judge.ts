@@ -2,6 +2,7 @@ import { decide } from './decision-table.js';
 import { judgeWhat } from './what.js';
 import { judgeWhere } from './where.js';
 import { judgeWho } from './who.js';
+import { LogOnlyChecks } from './log-only.js';
 import { WhenJudge } from './when.js';
 import { SEVERITIES, VALID, type Finding, type Outcome, type Severity, type Verdict } from '../model/finding.js';
 import type { ApiRequest } from '../model/request.js';
@@ -31,19 +32,28 @@ const merge = (...verdicts: Verdict[]): { reasons: string[]; groups: string[] } 
  */
 export class Judge {
   private readonly when = new WhenJudge();
+  /** Without a key inventory, only what the logs alone can tell. */
+  private readonly logOnly: LogOnlyChecks | null;
 
-  constructor(readonly policy: Policy) {}
+  constructor(readonly policy: Policy) {
+    this.logOnly = policy.hasInventory ? null : new LogOnlyChecks();
+  }
 
   judge(req: ApiRequest): Finding | null {
-    const entry = this.policy.inventory.lookup(req.identity);
-    const who = judgeWho(req, entry, this.policy);
+    const entry = this.logOnly ? undefined : this.policy.inventory.lookup(req.identity);
+    let who = VALID;
     let where = VALID;
     let what = VALID;
     let when = VALID;
-    if (who.valid && entry !== undefined) {
-      where = judgeWhere(req, entry);
-      what = judgeWhat(req, entry);
-      when = this.when.judge(req, entry); // always: every valid-Who request counts towards rate and quota
+    if (this.logOnly) {
+      ({ who, where, when } = this.logOnly.judge(req));
+    } else {
+      who = judgeWho(req, entry);
+      if (who.valid && entry !== undefined) {
+        where = judgeWhere(req, entry);
+        what = judgeWhat(req, entry);
+        when = this.when.judge(req, entry); // always: every valid-Who request counts towards rate and quota
+      }
     }
     const row = decide(who.valid, where.valid, what.valid, when.valid);
     if (row === undefined) return null;

@@ -2,17 +2,14 @@ import { VALID, invalid, type Verdict } from '../model/finding.js';
 import type { ApiRequest } from '../model/request.js';
 import { hasAnyIdentity, unknownIdentityLabel } from '../normalise/identity.js';
 import { isoUtc } from '../normalise/time.js';
-import type { KeyEntry, Policy } from '../policy/policy.js';
+import type { KeyEntry } from '../policy/policy.js';
 
 /**
  * Who: is this a valid key? Invalid when the request carries no key, a key the inventory does
- * not know, or a key at or after its `revoked` / `expires` instant. A policy without `keys:`
- * has no inventory to check; then the gateway's own 401 is the only signal.
+ * not know, or a key at or after its `revoked` / `expires` instant. (Without an inventory the
+ * Judge uses the log-only checks instead.)
  */
-export function judgeWho(req: ApiRequest, entry: KeyEntry | undefined, policy: Policy): Verdict {
-  if (!policy.hasInventory) {
-    return req.status === 401 ? invalid('the gateway answered 401 (not authenticated); the policy has no key inventory', 'gateway answered 401') : VALID;
-  }
+export function judgeWho(req: ApiRequest, entry: KeyEntry | undefined): Verdict {
   if (!entry) {
     if (!hasAnyIdentity(req.identity)) return invalid('the request carried no API key', 'no API key');
     return invalid(`${unknownIdentityLabel(req.identity)} is not in the key inventory`, 'key not in the inventory');

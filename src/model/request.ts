@@ -31,6 +31,8 @@ export interface ApiRequest {
   requestId: string;
   api: string;
   tenant: string;
+  /** The format's own sign that the gateway rejected the request for authentication. */
+  authFailure: boolean;
   /** Where the record came from, for evidence. */
   file: string;
   line: number;

@@ -1,6 +1,7 @@
 import type { Counters } from '../aggregate/counters.js';
 import type { IncidentAggregator } from '../aggregate/incidents.js';
 import { DECISION_TABLE } from '../judge/decision-table.js';
+import { LOG_ONLY_CHECKS } from '../judge/log-only.js';
 import type { RowId, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import { isoUtc } from '../normalise/time.js';
@@ -10,6 +11,8 @@ import type { ReportContext, Summary } from './types.js';
 export function buildSummary(args: {
   version: string;
   policy: string | null;
+  /** True when there was a key inventory to judge against. */
+  inventory?: boolean;
   timezone: string;
   counters: Counters;
   aggregator: IncidentAggregator;
@@ -25,6 +28,10 @@ export function buildSummary(args: {
   return {
     tool: { name: 'apiguard', version: args.version },
     policy: args.policy,
+    checks:
+      args.inventory ?? args.policy !== null
+        ? { mode: 'policy', ran: ['Who, Where, What and When against the policy'], needPolicy: [] }
+        : { mode: 'log-only', ran: [...LOG_ONLY_CHECKS.ran], needPolicy: [...LOG_ONLY_CHECKS.needPolicy] },
     timezone: args.timezone,
     files: counters.files,
     ignoredFiles: args.ignoredFiles ?? [],
@@ -49,7 +56,14 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
   const r = ctx.redact;
   const lines: string[] = [];
   lines.push(c.bold('Summary'));
-  lines.push(`  Policy:    ${s.policy === null ? c.yellow('none (only the gateway\'s 401s were judged; pass --policy FILE)') : r.text(s.policy)}`);
+  lines.push(`  Policy:    ${s.policy === null ? c.yellow('none found (--policy, APIGUARD_POLICY, apiguard.yaml here or above)') : r.text(s.policy)}`);
+  if (s.checks.mode === 'log-only') {
+    lines.push(`  Checks:    ${c.yellow('without a key inventory, only what the logs alone show:')}`);
+    for (const check of s.checks.ran) lines.push(`    ran:     ${check}`);
+    for (const check of s.checks.needPolicy) lines.push(`    skipped: ${check} (needs a policy)`);
+    const files = s.files.map((f) => r.text(f.file)).join(' ') || 'FILES';
+    lines.push(`    Draft a policy from these logs: apiguard init ${files} > apiguard.yaml`);
+  }
   lines.push(`  Files:     ${plural(s.files.length, 'file')}`);
   for (const f of s.files) {
     const parts = [f.format || 'no format', `${n(f.records)} read`, `${n(f.parsed)} parsed`];

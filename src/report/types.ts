@@ -8,6 +8,11 @@ export interface Summary {
   tool: { name: 'apiguard'; version: string };
   /** The policy file used, or null when the scan ran without one. */
   policy: string | null;
+  /**
+   * `policy`: judged against the key inventory. `log-only`: no inventory (no policy, or one
+   * without keys), so only what the logs alone show; `needPolicy` lists what could not be checked.
+   */
+  checks: { mode: 'policy' | 'log-only'; ran: string[]; needPolicy: string[] };
   /** IANA zone for hours, days and quota days; also the zone of the table's times. */
   timezone: string;
   files: FileStats[];

@@ -66,14 +66,3 @@ describe('colour', () => {
   });
 });
 
-describe('without a policy', () => {
-  it('judges only the gateway 401s and says so', () => {
-    const r = runCli(['scan', DEMO, '-o', 'json']);
-    const doc = JSON.parse(r.stdout) as { summary: { policy: null; findings: { byRow: Record<string, number> } } };
-    expect(doc.summary.policy).toBeNull();
-    expect(doc.summary.findings.byRow.unauthenticated).toBe(40);
-    expect(r.status).toBe(1);
-    const table = runCli(['scan', DEMO]);
-    expect(table.stdout).toContain("Policy:    none (only the gateway's 401s were judged; pass --policy FILE)");
-  });
-});

@@ -44,6 +44,7 @@ describe('tyk-analytics: mapping to the canonical request', () => {
       requestId: '',
       api: 'Elastic',
       tenant: '5e9d9544a1dcd60001d0ed20',
+      authFailure: false,
       file: 'f.ndjson',
       line: 7,
     });
@@ -96,6 +97,18 @@ describe('tyk-analytics: mapping to the canonical request', () => {
   it('unwraps IPv4-mapped IPv6 and strips nothing else', () => {
     expect(ok({ ip_address: '::ffff:10.20.0.15' }).ip).toBe('10.20.0.15');
     expect(ok({ ip_address: '2001:DB8:42::1A' }).ip).toBe('2001:db8:42::1a');
+  });
+
+  it.each([
+    [401, '00000000', '', true],
+    [401, '9f2c4e6a8b0d1f35', 'alice', true],
+    [403, '00000000', '', true],
+    [403, '', '', true],
+    [403, '9f2c4e6a8b0d1f35', 'alice', false], // quota or ACL: the key was known
+    [429, '00000000', '', false],
+    [200, '00000000', '', false],
+  ])('status %i with api_key %j and alias %j: authFailure %s', (status, apiKey, alias, failure) => {
+    expect(ok({ response_code: status, api_key: apiKey, alias }).authFailure).toBe(failure);
   });
 
   it('takes numbers written as strings', () => {

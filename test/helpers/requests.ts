@@ -15,6 +15,7 @@ export function request(over: Partial<Omit<ApiRequest, 'identity'>> & { identity
     requestId: '',
     api: '',
     tenant: '',
+    authFailure: false,
     file: 'test.ndjson',
     line: 1,
     ...rest,

@@ -14,9 +14,9 @@ export interface CliResult {
  * Runs the built binary (npm test builds first) from the repository root, with a bare
  * environment: only PATH, plus what the test adds. No TTY, so no colour unless forced.
  */
-export function runCli(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): CliResult {
+export function runCli(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     input: opts.input ?? '',
     env: { PATH: process.env.PATH ?? '', ...opts.env },
     encoding: 'utf8',

@@ -93,6 +93,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   const incidents = aggregator.incidents();
   const summary = buildSummary({
     version: VERSION,
+    inventory: policy.hasInventory,
     policy: found === null ? null : found.via === 'flag' ? found.file : `${found.file} (${found.via === 'env' ? 'from APIGUARD_POLICY' : 'found in ' + (relative(io.cwd, dirname(found.file)) || '.')})`,
     timezone: policy.timezone,
     counters,
