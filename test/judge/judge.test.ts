@@ -78,9 +78,9 @@ describe('Who', () => {
     expect(f?.reasons).toHaveLength(1);
   });
 
-  it('without an inventory, only a 401 is unauthenticated', () => {
+  it('without an inventory, the format\'s auth-failure signal is what makes a request unauthenticated', () => {
     const noKeys = 'version: 1\n';
-    expect(judgeOne(request({ status: 401 }), noKeys)?.row).toBe('unauthenticated');
+    expect(judgeOne(request({ status: 401, authFailure: true }), noKeys)?.row).toBe('unauthenticated');
     expect(judgeOne(request({ status: 403 }), noKeys)).toBeNull();
     expect(judgeOne(request({ status: 200, identity: { hash: 'whatever1' } }), noKeys)).toBeNull();
   });

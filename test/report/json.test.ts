@@ -85,6 +85,7 @@ describe('json reporter', () => {
       summary: {
         tool: { name: 'apiguard', version: '0.1.0' },
         policy: 'rules/demo-policy.yaml',
+        checks: { mode: 'policy', ran: ['Who, Where, What and When against the policy'], needPolicy: [] },
         timezone: 'Europe/Amsterdam',
         files: [{ file: 'logs/gw.ndjson', format: 'tyk-analytics', gzip: false, records: 4, parsed: 3, skipped: 1, error: '' }],
         ignoredFiles: [],

@@ -63,6 +63,7 @@ describe('buildSummary', () => {
     expect(s).toEqual({
       tool: { name: 'apiguard', version: '0.1.0' },
       policy: 'rules/demo-policy.yaml',
+      checks: { mode: 'policy', ran: ['Who, Where, What and When against the policy'], needPolicy: [] },
       timezone: 'Europe/Amsterdam',
       files: [
         { file: 'logs/a.ndjson', format: 'tyk-analytics', gzip: false, records: 1_200, parsed: 1_198, skipped: 2, error: '' },
@@ -167,10 +168,26 @@ describe('renderSummaryText', () => {
     expect(text).toContain('  Late:      2,500 records arrived after later ones were judged');
   });
 
-  it('says how little was judged when there is no policy', () => {
+  it('says which checks ran and which need a policy when there is none, and how to draft one', () => {
     const { counters, aggregator } = filled();
-    const text = renderSummaryText(buildSummary({ ...base, policy: null, counters, aggregator }), ctx());
-    expect(text.split('\n')[1]).toBe("  Policy:    none (only the gateway's 401s were judged; pass --policy FILE)");
+    const summary = buildSummary({ ...base, policy: null, counters, aggregator });
+    expect(summary.checks.mode).toBe('log-only');
+    const lines = renderSummaryText(summary, ctx()).split('\n');
+    expect(lines[1]).toBe('  Policy:    none found (--policy, APIGUARD_POLICY, apiguard.yaml here or above)');
+    expect(lines[2]).toBe('  Checks:    without a key inventory, only what the logs alone show:');
+    expect(lines.filter((l) => l.startsWith('    ran:     '))).toHaveLength(3);
+    expect(lines.filter((l) => l.startsWith('    skipped: '))).toEqual([
+      '    skipped: Who: the key inventory (unknown, revoked and expired keys) (needs a policy)',
+      '    skipped: Where: the networks each key may be used from (needs a policy)',
+      "    skipped: What: the actions each key's role allows (needs a policy)",
+      '    skipped: When: working hours, days, rate limits and quotas (needs a policy)',
+    ]);
+    expect(lines).toContain('    Draft a policy from these logs: apiguard init logs/a.ndjson logs/b.ndjson.gz > apiguard.yaml');
+  });
+
+  it('a policy without keys is log-only too', () => {
+    const { counters, aggregator } = filled();
+    expect(buildSummary({ ...base, inventory: false, counters, aggregator }).checks.mode).toBe('log-only');
   });
 
   it('uses the singular for one of each', () => {
