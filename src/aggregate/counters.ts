@@ -5,8 +5,10 @@ export interface FileStats {
   file: string;
   /** The format used for it ('' when none fitted). */
   format: string;
+  /** How records were framed: ndjson, json-document, csv, logfmt or clf ('' before the first line). */
+  framing: string;
   gzip: boolean;
-  /** Non-blank lines seen. */
+  /** Records seen: parsed + skipped (a JSON array line or a CSV row spanning lines is per record). */
   records: number;
   parsed: number;
   skipped: number;
@@ -34,7 +36,7 @@ export class Counters {
   constructor(private readonly maxExamples = 10) {}
 
   startFile(file: string): FileStats {
-    const stats: FileStats = { file, format: '', gzip: false, records: 0, parsed: 0, skipped: 0, error: '' };
+    const stats: FileStats = { file, format: '', framing: '', gzip: false, records: 0, parsed: 0, skipped: 0, error: '' };
     this.files.push(stats);
     return stats;
   }

@@ -1,3 +1,4 @@
+import type { Container } from '../formats/define-format.js';
 import { FORMATS, type LogFormat } from '../formats/index.js';
 
 /** Records looked at to pick a file's format. */
@@ -7,10 +8,11 @@ export const DETECT_RECORDS = 5;
  * Picks the format most of a file's first records fit (each record votes for the first format,
  * in registry order, whose `detect` accepts it). Undefined when none fits any record.
  */
-export function detectFormat(records: Record<string, unknown>[]): LogFormat | undefined {
+export function detectFormat(records: Record<string, unknown>[], container?: Container): LogFormat | undefined {
   const votes = new Map<LogFormat, number>();
+  const candidates = container ? FORMATS.filter((f) => f.meta.container === container) : FORMATS;
   for (const record of records) {
-    const f = FORMATS.find((format) => format.detect(record));
+    const f = candidates.find((format) => format.detect(record));
     if (f) votes.set(f, (votes.get(f) ?? 0) + 1);
   }
   let best: LogFormat | undefined;

@@ -1,8 +1,11 @@
 import type { ApiRequest } from '../model/request.js';
 import type { Skip } from '../model/skip.js';
 
-/** How records are framed in the file: what `decode` receives. */
-export type Container = 'ndjson';
+/**
+ * What kind of decoded record a format reads: JSON objects (from NDJSON lines or whole JSON
+ * documents), CSV rows keyed by header, logfmt pairs, or combined-log fields.
+ */
+export type Container = 'json' | 'csv' | 'logfmt' | 'clf';
 
 export interface FormatMeta {
   /** The `--format` value, kebab-case; also the file name in src/formats/. */
@@ -21,6 +24,8 @@ export interface LogFormat {
   /** Does this decoded record look like this format? Called on a file's first records only. */
   detect(record: Record<string, unknown>): boolean;
   normalise(record: Record<string, unknown>, file: string, line: number): ApiRequest | Skip;
+  /** Raw API keys this record shows in the clear (a query parameter, a logged header). */
+  exposures?(record: Record<string, unknown>): { where: string; value: string }[];
 }
 
 /** The identity function, typed: the place to hang shared defaults later (typescript-eslint's createRule). */

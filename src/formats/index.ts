@@ -1,8 +1,46 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { LogFormat } from './define-format.js';
+import { compileMapping, loadMapping, type DecodeContext, UTC_CONTEXT } from './mapping.js';
 import tykAnalytics from './tyk-analytics.js';
 
-/** Every format, most specific first: detection asks them in this order. */
-export const FORMATS: readonly LogFormat[] = [tykAnalytics];
+/** Formats that need code (logic beyond field mapping). */
+const CODE_FORMATS: LogFormat[] = [tykAnalytics];
+
+/** Where the built-in mappings live: rules/mappings/ beside src/ and dist/. */
+export const MAPPINGS_DIR = fileURLToPath(new URL('../../rules/mappings/', import.meta.url));
+
+let context: DecodeContext = UTC_CONTEXT;
+
+/** Settings for zoneless and yearless log times, from the command line. */
+export function setDecodeContext(ctx: DecodeContext): void {
+  context = ctx;
+}
+
+function builtinMappings(): LogFormat[] {
+  return readdirSync(MAPPINGS_DIR)
+    .filter((f) => f.endsWith('.yml'))
+    .sort()
+    .map((f) => compileMapping(loadMapping(MAPPINGS_DIR + f), () => context));
+}
+
+const priorityOf = (f: LogFormat): number => ('spec' in f ? (f as { spec: { priority: number } }).spec.priority : 100);
+
+/** Every format, in detection order: highest priority first (specific before generic), then by name. */
+export const FORMATS: LogFormat[] = [...CODE_FORMATS, ...builtinMappings()].sort(
+  (a, b) => priorityOf(b) - priorityOf(a) || (a.meta.name < b.meta.name ? -1 : 1),
+);
+
+/** Adds a format from a user's mapping file (`--mapping`); it is tried before the built-ins. */
+export function addFormat(format: LogFormat): void {
+  const existing = FORMATS.findIndex((f) => f.meta.name === format.meta.name);
+  if (existing >= 0) FORMATS.splice(existing, 1);
+  FORMATS.unshift(format);
+}
+
+export function compileUserMapping(file: string): LogFormat {
+  return compileMapping(loadMapping(file), () => context);
+}
 
 export function formatByName(name: string): LogFormat | undefined {
   return FORMATS.find((f) => f.meta.name === name);

@@ -39,7 +39,7 @@ export default defineFormat({
   meta: {
     name: 'tyk-analytics',
     description: 'Tyk analytics records (tyk-pump JSON: stdout, Kafka, file; bare or stdout-wrapped)',
-    container: 'ndjson',
+    container: 'json',
   },
 
   detect(record) {

@@ -33,6 +33,10 @@ export interface ApiRequest {
   tenant: string;
   /** The format's own sign that the gateway rejected the request for authentication. */
   authFailure: boolean;
+  /** Where the record shows a raw API key in the clear ('' when it does not), e.g. "query api_key". */
+  exposedIn?: string;
+  /** That raw key. Secret: never printed, only masked. */
+  exposedKey?: string;
   /** Where the record came from, for evidence. */
   file: string;
   line: number;

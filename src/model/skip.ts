@@ -5,6 +5,7 @@
 export const SKIP_REASONS = {
   'bad-json': 'not valid JSON',
   'not-an-object': 'JSON value is not an object',
+  'bad-csv': 'CSV record with the wrong number of cells',
   'wrong-format': 'record does not fit the format detected for its file',
   'missing-timestamp': 'no timestamp',
   'bad-timestamp': 'timestamp cannot be parsed',
@@ -12,7 +13,7 @@ export const SKIP_REASONS = {
   'bad-ip': 'client IP cannot be parsed',
   'missing-method': 'no HTTP method',
   'missing-path': 'no request path',
-  'line-too-long': 'line longer than 16 MiB',
+  'line-too-long': 'line (or JSON document, or CSV cell) too long',
   'unknown-format': 'file matches no known log format',
 } as const;
 

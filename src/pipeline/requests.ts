@@ -4,8 +4,9 @@
  * from them).
  */
 import { Counters, type FileStats, type SkipExample } from '../aggregate/counters.js';
+import { containerOf, readerFor, sniffFraming, type Framing, type RecordReader, type RecordSink } from '../decode/containers.js';
 import { DETECT_RECORDS, describeRecord, detectFormat } from '../decode/detect.js';
-import { decodeJsonLine } from '../decode/ndjson.js';
+import type { Container } from '../formats/define-format.js';
 import type { LogFormat } from '../formats/index.js';
 import type { ApiRequest } from '../model/request.js';
 import { Skip, skip } from '../model/skip.js';
@@ -20,6 +21,13 @@ export interface ReadOptions {
   onSkip?: (example: SkipExample) => void;
   /** Called when a file has a problem as a whole. */
   onFileError?: (stats: FileStats) => void;
+  /** CSV without a header row: cells are keyed "1", "2", … (for --map by column number). */
+  noHeader?: boolean;
+}
+
+/** The framing a forced container implies when the file's first line suggested another. */
+function framingFor(container: Container): Framing {
+  return container === 'json' ? 'ndjson' : container;
 }
 
 export interface ReadResult {
@@ -38,8 +46,10 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
     const stats = counters.startFile(source.name);
     let format = opts.format;
     if (format) stats.format = format.meta.name;
-    let pending: { record: Record<string, unknown>; line: number }[] = [];
+    // Records (and skips) held until the format is known, replayed in line order.
+    let pending: { record?: Record<string, unknown>; skip?: Skip; line: number }[] = [];
     let firstObject: Record<string, unknown> | undefined;
+    let container: Container | undefined = format?.meta.container;
     const stream = source.open();
 
     const onSkip = (line: number, s: Skip): void => {
@@ -51,47 +61,81 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
       stats.parsed++;
       if (out.time < first) first = out.time;
       if (out.time > last) last = out.time;
+      if (format!.exposures) {
+        const exposed = format!.exposures(record);
+        if (exposed.length > 0) {
+          out.exposedIn = exposed.map((e) => e.where).join(', ');
+          out.exposedKey = exposed[0]!.value;
+        }
+      }
       onRequest(out);
     };
     /** Picks the format from the records held so far; false when none fits (the file is abandoned). */
     const detectNow = (): boolean => {
-      format = detectFormat(pending.map((p) => p.record));
+      format = detectFormat(
+        pending.flatMap((p) => (p.record ? [p.record] : [])),
+        container,
+      );
       if (!format) {
         stats.error = `no known log format fits (${describeRecord(firstObject)}); use --format to force one`;
-        for (const p of pending) onSkip(p.line, skip('unknown-format'));
+        for (const p of pending) onSkip(p.line, p.skip ?? skip('unknown-format'));
         pending = [];
         return false;
       }
       stats.format = format.meta.name;
-      for (const p of pending) normalise(p.record, p.line);
+      for (const p of pending) {
+        if (p.record) normalise(p.record, p.line);
+        else onSkip(p.line, p.skip!);
+      }
       pending = [];
       return true;
     };
 
     let abandoned = false;
-    const result = await readLines(stream, {
-      line(text, line) {
+    const sink: RecordSink = {
+      record(record, line) {
         if (abandoned) return;
-        // Blank lines are layout, not records.
-        if (text.length === 0 || text.trim() === '') return;
-        stats.records++;
-        const record = decodeJsonLine(text);
-        if (record instanceof Skip) return onSkip(line, record);
         if (format) return normalise(record, line);
         firstObject ??= record;
         pending.push({ record, line });
-        if (pending.length >= DETECT_RECORDS && !detectNow()) {
+        if (pending.filter((p) => p.record).length >= DETECT_RECORDS && !detectNow()) {
           abandoned = true;
           stream.destroy();
         }
       },
+      skip(line, s) {
+        if (format || abandoned) onSkip(line, s);
+        else pending.push({ skip: s, line });
+      },
+    };
+    let reader: RecordReader | undefined;
+    let framing: Framing | undefined;
+    const result = await readLines(stream, {
+      line(text, line) {
+        if (abandoned) return;
+        const blank = text.length === 0 || text.trim() === '';
+        if (!reader) {
+          // Blank lines are layout, not records; the first real line tells the framing.
+          if (blank) return;
+          framing = sniffFraming(text);
+          if (container && containerOf(framing) !== container) framing = framingFor(container);
+          container ??= containerOf(framing);
+          stats.framing = framing;
+          reader = readerFor(framing, sink, { noHeader: opts.noHeader });
+        }
+        // Inside CSV cells and JSON documents a blank line is content.
+        if (blank && framing !== 'csv' && framing !== 'json-document') return;
+        reader.line(text, line);
+      },
       tooLong(line) {
-        stats.records++;
         onSkip(line, skip('line-too-long'));
       },
     });
+    reader?.end();
     stats.gzip = result.gzip;
-    if (!format && pending.length > 0) detectNow();
+    if (!format && pending.some((p) => p.record)) detectNow();
+    else for (const p of pending) onSkip(p.line, p.skip!); // only skips: nothing to detect from
+    stats.records = stats.parsed + stats.skipped;
     if (result.error && !abandoned) stats.error = result.error;
     else if (!stats.error && stats.records > 0 && stats.parsed === 0) {
       stats.error = `none of its ${stats.records} records could be read; is it a supported format?`;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
-import { PolicyError, type PolicyProblem } from '../model/errors.js';
+import { parseYaml, throwProblems, type Path, type Problems } from '../config/yaml.js';
+import { PolicyError } from '../model/errors.js';
 import { parseIsoTime } from '../normalise/time.js';
 import { NetworkSet, parseRange } from './networks.js';
 import { RoleMatcher, compilePattern, type CompiledPattern } from './patterns.js';
@@ -22,62 +22,6 @@ const FULL_DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 
 /** `monday` → `mon`; anything else unchanged. */
 const fullDayName = (s: string): string => (FULL_DAY_NAMES.includes(s) ? s.slice(0, 3) : s);
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
-
-type Path = (string | number)[];
-
-class Problems {
-  readonly list: PolicyProblem[] = [];
-  constructor(
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
-    private readonly text: string,
-  ) {}
-
-  /**
-   * Line of what `path` names: for a mapping field, the line of its name (its value may start on
-   * the next line, as a block list does); for a list item, the item's line; else the nearest parent.
-   */
-  lineOf(path: Path): number {
-    const last = path[path.length - 1];
-    if (typeof last === 'string') {
-      const parent = this.doc.getIn(path.slice(0, -1), true);
-      const map = path.length === 1 ? this.doc.contents : parent;
-      if (isMap(map)) {
-        const pair = map.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === last);
-        const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
-        if (range) return this.lines.linePos(range[0]).line;
-      }
-    }
-    for (let n = path.length; n >= 0; n--) {
-      const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return this.lines.linePos(node.range[0]).line;
-      if (n === 0 && this.doc.contents?.range) return this.lines.linePos(this.doc.contents.range[0]).line;
-    }
-    return 1;
-  }
-
-  add(path: Path, message: string): void {
-    this.list.push({ line: this.lineOf(path), message: `${describe(path)}${message}` });
-  }
-
-  /**
-   * A scalar exactly as written in the file. YAML reads an unquoted `00000000` or `0123abc…`-like
-   * hash as a number (0, or a changed value); identities must be matched as written.
-   */
-  asWritten(path: Path, value: unknown): string {
-    if (typeof value !== 'number') return String(value);
-    const node = this.doc.getIn(path, true);
-    if (isScalar(node) && node.range) return this.text.slice(node.range[0], node.range[1]).trim();
-    return String(value);
-  }
-}
-
-function describe(path: Path): string {
-  if (path.length === 0) return '';
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
-  return `${out}: `;
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -256,16 +200,7 @@ function parseSchedule(
 
 /** Parses and validates policy text; `file` is used in messages. Throws PolicyError. */
 export function parsePolicy(text: string, file: string): Policy {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new PolicyError(
-      file,
-      doc.errors.map((e) => ({ line: e.linePos?.[0]?.line ?? 1, message: `YAML: ${e.message.split('\n')[0]}` })),
-    );
-  }
-  const p = new Problems(doc, lines, text);
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  const { problems: p, raw } = parseYaml(text, file);
   if (!isObject(raw)) throw new PolicyError(file, [{ line: 1, message: 'a policy is a YAML mapping with version: 1' }]);
   checkFields(p, [], raw, TOP_FIELDS);
 
@@ -436,10 +371,7 @@ export function parsePolicy(text: string, file: string): Policy {
     keys.push(entry);
   });
 
-  if (p.list.length > 0) {
-    p.list.sort((a, b) => a.line - b.line);
-    throw new PolicyError(file, p.list);
-  }
+  throwProblems(file, p);
   return { file, timezone, hasInventory, keys, inventory, secrets };
 }
 

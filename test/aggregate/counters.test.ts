@@ -7,7 +7,7 @@ describe('Counters', () => {
     const c = new Counters();
     const a = c.startFile('a.ndjson');
     const b = c.startFile('b.ndjson.gz');
-    expect(a).toEqual({ file: 'a.ndjson', format: '', gzip: false, records: 0, parsed: 0, skipped: 0, error: '' });
+    expect(a).toEqual({ file: 'a.ndjson', format: '', framing: '', gzip: false, records: 0, parsed: 0, skipped: 0, error: '' });
     expect(c.files).toEqual([a, b]);
     expect(c.files[1]).toBe(b);
     expect(c.late).toBe(0);
@@ -133,6 +133,7 @@ describe('Counters', () => {
     expect(c.skipsByReason().map((s) => s.reason)).toEqual([
       'bad-json',
       'not-an-object',
+      'bad-csv',
       'wrong-format',
       'missing-timestamp',
       'bad-timestamp',

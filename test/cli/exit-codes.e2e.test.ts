@@ -91,7 +91,8 @@ describe('exit 3: input errors', () => {
     writeFileSync(junk, 'hello\nworld\n');
     const r = runCli(['scan', '-p', POLICY, junk, '-o', 'json']);
     expect(r.status).toBe(3);
-    expect(r.stderr).toContain('apiguard: no request could be read: all 2 records were skipped (bad-json: 2)');
+    expect(r.stderr).toContain('junk.ndjson: no known log format fits (first record has fields: hello); use --format to force one');
+    expect(r.stderr).toContain('apiguard: no request could be read: all 1 records were skipped (unknown-format: 1)');
   });
 
   it('an empty input', () => {
@@ -106,7 +107,7 @@ describe('exit 3: input errors', () => {
     expect(r.stderr).toContain(`${BROKEN}:2: skipped: not valid JSON`);
     expect(r.stderr).toContain(`${BROKEN}:3: skipped: no timestamp`);
     expect(r.stderr).toContain(`${BROKEN}:5: skipped: client IP cannot be parsed (10.20.0.999)`);
-    expect(r.stderr).toContain(`${BROKEN}:6: skipped: JSON value is not an object (array)`);
+    expect(r.stderr).toContain(`${BROKEN}:6: skipped: JSON value is not an object (array with 3 values that are not objects)`);
     expect(r.stderr).toContain(`${BROKEN}:7: skipped: timestamp cannot be parsed (yesterday)`);
     const doc = JSON.parse(r.stdout) as { summary: { records: unknown; skipped: { reason: string; count: number }[] } };
     expect(doc.summary.records).toEqual({ read: 7, parsed: 2, skipped: 5, late: 0 });

@@ -87,7 +87,7 @@ describe('json reporter', () => {
         policy: 'rules/demo-policy.yaml',
         checks: { mode: 'policy', ran: ['Who, Where, What and When against the policy'], needPolicy: [] },
         timezone: 'Europe/Amsterdam',
-        files: [{ file: 'logs/gw.ndjson', format: 'tyk-analytics', gzip: false, records: 4, parsed: 3, skipped: 1, error: '' }],
+        files: [{ file: 'logs/gw.ndjson', format: 'tyk-analytics', framing: '', gzip: false, records: 4, parsed: 3, skipped: 1, error: '' }],
         ignoredFiles: [],
         records: { read: 4, parsed: 3, skipped: 1, late: 0 },
         skipped: [{ reason: 'bad-timestamp', description: 'timestamp cannot be parsed', count: 1 }],

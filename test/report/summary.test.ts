@@ -66,8 +66,8 @@ describe('buildSummary', () => {
       checks: { mode: 'policy', ran: ['Who, Where, What and When against the policy'], needPolicy: [] },
       timezone: 'Europe/Amsterdam',
       files: [
-        { file: 'logs/a.ndjson', format: 'tyk-analytics', gzip: false, records: 1_200, parsed: 1_198, skipped: 2, error: '' },
-        { file: 'logs/b.ndjson.gz', format: 'tyk-analytics', gzip: true, records: 10, parsed: 9, skipped: 1, error: '' },
+        { file: 'logs/a.ndjson', format: 'tyk-analytics', framing: '', gzip: false, records: 1_200, parsed: 1_198, skipped: 2, error: '' },
+        { file: 'logs/b.ndjson.gz', format: 'tyk-analytics', framing: '', gzip: true, records: 10, parsed: 9, skipped: 1, error: '' },
       ],
       ignoredFiles: [],
       records: { read: 1_210, parsed: 1_207, skipped: 3, late: 0 },

@@ -1,0 +1,362 @@
+import { readFileSync } from 'node:fs';
+import { parseYaml, throwProblems, type Path, type Problems } from '../config/yaml.js';
+import type { ApiRequest } from '../model/request.js';
+import { skip } from '../model/skip.js';
+import { isNoKey } from '../normalise/identity.js';
+import { normalisePath } from '../normalise/path.js';
+import { anyTime, clfTime, epochTime, goTime, ipText, kibanaTime, queryOf, secondsToMs, syslogTime, toInt, toText, urlPath } from './casts.js';
+import type { Container, LogFormat } from './define-format.js';
+import { compileFirst, compilePath, type Getter } from './paths.js';
+
+/**
+ * A log format as data (`rules/mappings/<name>.yml`), in the spirit of Chainsaw's mappings: which
+ * records it recognises, and where each canonical field is. Product knowledge lives in the YAML;
+ * this file only knows how to read it. See rules/mappings/README.md for the schema.
+ */
+
+export const TIME_CASTS = ['time', 'iso', 'epoch-ms', 'epoch-s', 'epoch', 'clf', 'kibana', 'go', 'syslog'] as const;
+export const LATENCY_CASTS = ['ms', 's', 'us', 'ns'] as const;
+type TimeCast = (typeof TIME_CASTS)[number];
+type LatencyCast = (typeof LATENCY_CASTS)[number];
+
+/** The canonical fields a mapping can fill. */
+export const MAPPABLE_FIELDS = [
+  'time', 'ip', 'method', 'path', 'status', 'latency', 'userAgent', 'requestId', 'api', 'tenant',
+  'key', 'hash', 'id', 'alias', 'keyOrHash',
+] as const;
+export type MappableField = (typeof MAPPABLE_FIELDS)[number];
+
+export interface FieldSpec {
+  from: string[];
+  as?: string;
+}
+
+export interface MappingSpec {
+  name: string;
+  description: string;
+  container: Container;
+  /** Detection order: higher first; specific formats above generic ones. */
+  priority: number;
+  detect: { all: string[]; any: string[]; equals: Record<string, string>; none: string[] };
+  /** Paths that, when they hold an object, are the record (e.g. the Tyk stdout pump wrapper). */
+  unwrap: string[];
+  fields: Partial<Record<MappableField, FieldSpec>>;
+  authFailure: { status: number[]; statusWithoutIdentity: number[]; from: string[]; in: string[] };
+  exposure: { fields: string[]; query: string[] };
+  /** The file it came from ('' for built-ins made in code, e.g. by --map). */
+  file: string;
+}
+
+/** Settings that come from the command line rather than the log. */
+export interface DecodeContext {
+  /** Offset (ms) of the zone that zoneless log times are in, at a local instant. */
+  zoneOffset: (localGuess: number) => number;
+  /** Year for times written without one (`Jan 29 08:27:09`). */
+  year: number;
+}
+
+export const UTC_CONTEXT: DecodeContext = { zoneOffset: () => 0, year: new Date(0).getUTCFullYear() };
+
+const TYK_HASH = /^(?:[0-9a-f]{8}|[0-9a-f]{16}|[0-9a-f]{32}|[0-9a-f]{64})$/;
+const CONTAINERS: Container[] = ['json', 'csv', 'logfmt', 'clf'];
+const TOP_FIELDS = ['name', 'description', 'container', 'priority', 'detect', 'unwrap', 'fields', 'authFailure', 'exposure'];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function strings(p: Problems, path: Path, v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.flatMap((x, i) => {
+    if (typeof x === 'string' || typeof x === 'number') return [String(x)];
+    p.add(Array.isArray(v) ? [...path, i] : path, `expected a string, got ${JSON.stringify(x)}`);
+    return [];
+  });
+}
+
+function numbers(p: Problems, path: Path, v: unknown): number[] {
+  return strings(p, path, v).flatMap((s) => {
+    if (/^\d{3}$/.test(s)) return [Number(s)];
+    p.add(path, `'${s}' is not an HTTP status`);
+    return [];
+  });
+}
+
+/** Validates a mapping's YAML (already parsed); every problem at its line. */
+export function parseMapping(text: string, file: string): MappingSpec {
+  const { problems: p, raw } = parseYaml(text, file);
+  if (!isObject(raw)) {
+    p.add([], 'a mapping is a YAML mapping with name, container and fields');
+    throwProblems(file, p);
+    throw new Error('unreachable');
+  }
+  for (const k of Object.keys(raw)) if (!TOP_FIELDS.includes(k)) p.add([k], `unknown field '${k}' (allowed: ${TOP_FIELDS.join(', ')})`);
+  const name = typeof raw.name === 'string' ? raw.name : '';
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) p.add(['name'], 'name must be kebab-case, e.g. kong-file-log');
+  const container = raw.container as Container;
+  if (!CONTAINERS.includes(container)) p.add(['container'], `container must be one of ${CONTAINERS.join(', ')}`);
+  const detect = isObject(raw.detect) ? raw.detect : {};
+  if (!isObject(raw.detect)) p.add(['detect'], 'detect is required: {all: [fields every record has]}');
+  const equals: Record<string, string> = {};
+  if (isObject(detect.equals)) for (const [k, v] of Object.entries(detect.equals)) equals[k] = String(v);
+  const spec: MappingSpec = {
+    name,
+    description: typeof raw.description === 'string' ? raw.description : '',
+    container,
+    priority: typeof raw.priority === 'number' ? raw.priority : 0,
+    detect: {
+      all: strings(p, ['detect', 'all'], detect.all),
+      any: strings(p, ['detect', 'any'], detect.any),
+      equals,
+      none: strings(p, ['detect', 'none'], detect.none),
+    },
+    unwrap: strings(p, ['unwrap'], raw.unwrap),
+    fields: {},
+    authFailure: { status: [], statusWithoutIdentity: [], from: [], in: [] },
+    exposure: { fields: [], query: [] },
+    file,
+  };
+  if (spec.detect.all.length === 0 && spec.detect.any.length === 0) p.add(['detect'], 'detect needs `all` or `any` fields');
+  if (!isObject(raw.fields)) p.add(['fields'], 'fields is required: {time: {from: ...}, ip: {from: ...}, ...}');
+  else {
+    for (const [field, value] of Object.entries(raw.fields)) {
+      const at: Path = ['fields', field];
+      if (!(MAPPABLE_FIELDS as readonly string[]).includes(field)) {
+        p.add(at, `unknown canonical field '${field}' (fields: ${MAPPABLE_FIELDS.join(', ')})`);
+        continue;
+      }
+      const v = typeof value === 'string' || Array.isArray(value) ? { from: value } : value;
+      if (!isObject(v)) {
+        p.add(at, 'expected {from: path, as: cast} or a path');
+        continue;
+      }
+      const from = strings(p, [...at, 'from'], v.from);
+      if (from.length === 0) p.add(at, 'from is required');
+      const as = v.as === undefined ? undefined : String(v.as);
+      if (field === 'time' && as !== undefined && !(TIME_CASTS as readonly string[]).includes(as)) {
+        p.add([...at, 'as'], `'${as}' is not a time layout (${TIME_CASTS.join(', ')})`);
+      }
+      if (field === 'latency' && as !== undefined && !(LATENCY_CASTS as readonly string[]).includes(as)) {
+        p.add([...at, 'as'], `'${as}' is not a latency unit (${LATENCY_CASTS.join(', ')})`);
+      }
+      if (field === 'path' && as !== undefined && as !== 'url' && as !== 'route') p.add([...at, 'as'], `'${as}' is not url or route`);
+      spec.fields[field as MappableField] = as === undefined ? { from } : { from, as };
+    }
+    if (!spec.fields.time) p.add(['fields'], 'fields.time is required: every request needs a time');
+  }
+  if (isObject(raw.authFailure)) {
+    const a = raw.authFailure;
+    spec.authFailure = {
+      status: numbers(p, ['authFailure', 'status'], a.status),
+      statusWithoutIdentity: numbers(p, ['authFailure', 'statusWithoutIdentity'], a.statusWithoutIdentity),
+      from: strings(p, ['authFailure', 'from'], a.from),
+      in: strings(p, ['authFailure', 'in'], a.in),
+    };
+  }
+  if (isObject(raw.exposure)) {
+    spec.exposure = { fields: strings(p, ['exposure', 'fields'], raw.exposure.fields), query: strings(p, ['exposure', 'query'], raw.exposure.query) };
+  }
+  throwProblems(file, p);
+  return spec;
+}
+
+export function loadMapping(file: string): MappingSpec {
+  return parseMapping(readFileSync(file, 'utf8'), file);
+}
+
+/** Where a raw key was found in the clear, for the key-exposure finding. */
+export interface Exposure {
+  /** The field or query parameter it was in. */
+  where: string;
+  value: string;
+}
+
+function timeReader(spec: FieldSpec, ctx: () => DecodeContext): (v: unknown) => number {
+  const as = (spec.as ?? 'time') as TimeCast;
+  switch (as) {
+    case 'iso':
+      return (v) => (typeof v === 'string' ? anyTime(v, ctx().zoneOffset) : NaN);
+    case 'epoch-ms':
+      return (v) => epochTime(v, 'ms');
+    case 'epoch-s':
+      return (v) => epochTime(v, 's');
+    case 'epoch':
+      return (v) => epochTime(v, 'auto');
+    case 'clf':
+      return (v) => (typeof v === 'string' ? clfTime(v) : NaN);
+    case 'kibana':
+      return (v) => (typeof v === 'string' ? kibanaTime(v, ctx().zoneOffset) : NaN);
+    case 'go':
+      return (v) => (typeof v === 'string' ? goTime(v) : NaN);
+    case 'syslog':
+      return (v) => (typeof v === 'string' ? syslogTime(v, ctx().year, ctx().zoneOffset) : NaN);
+    default:
+      return (v) => anyTime(v, ctx().zoneOffset);
+  }
+}
+
+function latencyReader(spec: FieldSpec | undefined): (v: unknown) => number {
+  switch ((spec?.as ?? 'ms') as LatencyCast) {
+    case 's':
+      return secondsToMs;
+    case 'us':
+      return (v) => toInt(v) / 1000;
+    case 'ns':
+      return (v) => toInt(v) / 1e6;
+    default:
+      return toInt;
+  }
+}
+
+/**
+ * Compiles a mapping into a LogFormat: getters are built once, so a record costs a few property
+ * reads and the casts. `context` is read per record because the CLI sets it after loading.
+ */
+export function compileMapping(spec: MappingSpec, context: () => DecodeContext = () => UTC_CONTEXT): LogFormat & { spec: MappingSpec; exposures(record: Record<string, unknown>): Exposure[] } {
+  const get = (field: MappableField): Getter | null => {
+    const f = spec.fields[field];
+    return f ? compileFirst(f.from) : null;
+  };
+  const unwrapGetters = spec.unwrap.map(compilePath);
+  const unwrap = (record: Record<string, unknown>): Record<string, unknown> => {
+    for (const g of unwrapGetters) {
+      const inner = g(record);
+      if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) return inner as Record<string, unknown>;
+    }
+    return record;
+  };
+  const all = spec.detect.all.map(compilePath);
+  const any = spec.detect.any.map(compilePath);
+  const none = spec.detect.none.map(compilePath);
+  const equals = Object.entries(spec.detect.equals).map(([path, value]) => [compilePath(path), value] as const);
+  const present = (g: Getter, r: Record<string, unknown>): boolean => g(r) !== undefined;
+
+  const time = get('time')!;
+  const readTime = timeReader(spec.fields.time!, context);
+  const ip = get('ip');
+  const method = get('method');
+  const path = get('path');
+  const pathIsUrl = spec.fields.path?.as === 'url';
+  const pathIsRoute = spec.fields.path?.as === 'route';
+  const status = get('status');
+  const latency = get('latency');
+  const readLatency = latencyReader(spec.fields.latency);
+  const userAgent = get('userAgent');
+  const requestId = get('requestId');
+  const api = get('api');
+  const tenant = get('tenant');
+  const key = get('key');
+  const hash = get('hash');
+  const id = get('id');
+  const alias = get('alias');
+  const keyOrHash = get('keyOrHash');
+  const failStatus = new Set(spec.authFailure.status);
+  const failWithoutIdentity = new Set(spec.authFailure.statusWithoutIdentity);
+  const failField = spec.authFailure.from.length ? compileFirst(spec.authFailure.from) : null;
+  const failValues = new Set(spec.authFailure.in);
+  const exposureFields = spec.exposure.fields.map((f) => [f, compilePath(f)] as const);
+  const exposureParams = new Set(spec.exposure.query.map((q) => q.toLowerCase()));
+  const rawPathGetter = path;
+
+  return {
+    spec,
+    meta: { name: spec.name, description: spec.description, container: spec.container },
+
+    detect(record) {
+      const r = unwrap(record);
+      if (!all.every((g) => present(g, r))) return false;
+      if (any.length && !any.some((g) => present(g, r))) return false;
+      if (none.some((g) => present(g, r))) return false;
+      return equals.every(([g, v]) => toText(g(r)) === v);
+    },
+
+    normalise(record, file, line) {
+      const r = unwrap(record);
+      const rawTime = time(r);
+      if (rawTime === undefined || rawTime === null || rawTime === '' || rawTime === '-') return skip('missing-timestamp');
+      const t = readTime(rawTime);
+      if (Number.isNaN(t)) return skip('bad-timestamp', toText(rawTime).slice(0, 60));
+      let ipValue = '';
+      if (ip) {
+        const rawIp = toText(ip(r));
+        if (rawIp !== '') {
+          ipValue = ipText(rawIp);
+          if (ipValue === '') return skip('bad-ip', rawIp.slice(0, 60));
+        }
+      }
+      let m = method ? toText(method(r)).toUpperCase() : '';
+      let p = path ? toText(path(r)) : '';
+      if (pathIsRoute) {
+        // HTTP API route keys carry the method: `GET /pets/{id}`; `$default` is the catch-all.
+        const space = p.indexOf(' ');
+        if (space > 0) {
+          if (m === '') m = p.slice(0, space).toUpperCase();
+          p = p.slice(space + 1);
+        }
+      }
+      if (pathIsUrl) p = urlPath(p);
+      const statusValue = status ? toInt(status(r)) : NaN;
+      const identity = {
+        key: key ? toText(key(r)) : '',
+        hash: hash ? toText(hash(r)) : '',
+        id: id ? toText(id(r)) : '',
+        alias: alias ? toText(alias(r)) : '',
+      };
+      if (keyOrHash) {
+        const v = toText(keyOrHash(r));
+        if (TYK_HASH.test(v)) identity.hash ||= v;
+        else identity.key ||= v;
+      }
+      const s = Number.isNaN(statusValue) ? 0 : statusValue;
+      const noIdentity = isNoKey(identity.key) && isNoKey(identity.hash) && isNoKey(identity.id) && isNoKey(identity.alias);
+      const authFailure =
+        failStatus.has(s) || (noIdentity && failWithoutIdentity.has(s)) || (failField !== null && failValues.has(toText(failField(r))));
+      const lat = latency ? readLatency(latency(r)) : NaN;
+      const req: ApiRequest = {
+        time: t,
+        identity,
+        ip: ipValue,
+        method: m,
+        path: p === '' ? '' : normalisePath(p),
+        status: s,
+        latencyMs: Number.isNaN(lat) ? 0 : lat,
+        userAgent: userAgent ? toText(userAgent(r)) : '',
+        requestId: requestId ? toText(requestId(r)) : '',
+        api: api ? toText(api(r)) : '',
+        tenant: tenant ? toText(tenant(r)) : '',
+        authFailure,
+        file,
+        line,
+      };
+      return req;
+    },
+
+    exposures(record) {
+      const r = unwrap(record);
+      const found: Exposure[] = [];
+      for (const [name, g] of exposureFields) {
+        const v = toText(g(r));
+        if (v !== '' && !isNoKey(v) && v !== 'REDACTED') found.push({ where: name, value: v });
+      }
+      if (exposureParams.size > 0 && rawPathGetter) {
+        const query = queryOf(toText(rawPathGetter(r)));
+        if (query !== '') {
+          for (const pair of query.split('&')) {
+            const eq = pair.indexOf('=');
+            const name = decodeURIComponentSafe(eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
+            const value = eq < 0 ? '' : decodeURIComponentSafe(pair.slice(eq + 1));
+            if (exposureParams.has(name) && value !== '') found.push({ where: `query ${name}`, value });
+          }
+        }
+      }
+      return found;
+    },
+  };
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
