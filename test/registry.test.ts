@@ -7,13 +7,14 @@ import { REPORTERS } from '../src/report/index.js';
 const helpers = ['define-format.ts', 'fields.ts', 'index.ts', 'casts.ts', 'mapping.ts', 'paths.ts'];
 
 describe('registries match their folders', () => {
-  it('every file in src/formats is a registered format, with a test and a README row', () => {
-    const files = readdirSync('src/formats').filter((f) => !helpers.includes(f));
-    expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(FORMATS.map((f) => f.meta.name).sort());
+  it('every code format and every mapping file is a registered format, with a test and a README row', () => {
+    const code = readdirSync('src/formats').filter((f) => !helpers.includes(f)).map((f) => f.replace(/\.ts$/, ''));
+    const mapped = readdirSync('rules/mappings').filter((f) => f.endsWith('.yml')).map((f) => f.replace(/\.yml$/, ''));
+    expect([...code, ...mapped].sort()).toEqual(FORMATS.map((f) => f.meta.name).sort());
     const readme = readFileSync('README.md', 'utf8');
     for (const f of FORMATS) {
       expect(existsSync(`test/formats/${f.meta.name}.test.ts`), `test for ${f.meta.name}`).toBe(true);
-      expect(readme).toContain(`| \`${f.meta.name}\` |`);
+      expect(readme, `README row for ${f.meta.name}`).toContain(`| \`${f.meta.name}\` |`);
     }
   });
 

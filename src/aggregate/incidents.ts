@@ -1,4 +1,4 @@
-import { DECISION_TABLE, ROW_BY_ID, rowNumber } from '../judge/decision-table.js';
+import { FINDING_KINDS, ROW_BY_ID, rowNumber } from '../judge/decision-table.js';
 import { SEVERITIES, severityRank, type Finding, type RowId, type Severity } from '../model/finding.js';
 import type { RecordLocation } from '../model/request.js';
 
@@ -61,12 +61,14 @@ interface Building
   actions: CountedSet;
 }
 
+const kindOrder = (id: RowId): number => FINDING_KINDS.findIndex((k) => k.id === id);
+
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Groups findings into incidents (key × row × source IP) and counts findings per row. */
 export class IncidentAggregator {
   private readonly groups = new Map<string, Building>();
-  readonly byRow = new Map<RowId, number>(DECISION_TABLE.map((r) => [r.id, 0]));
+  readonly byRow = new Map<RowId, number>(FINDING_KINDS.map((r) => [r.id, 0]));
   readonly bySeverity = new Map<Severity, number>(SEVERITIES.map((s) => [s, 0]));
   findings = 0;
   letThrough = 0;
@@ -114,7 +116,7 @@ export class IncidentAggregator {
     const list = [...this.groups.values()].sort(
       (a, b) =>
         severityRank(b.severity) - severityRank(a.severity) ||
-        rowNumber(a.row) - rowNumber(b.row) ||
+        kindOrder(a.row) - kindOrder(b.row) ||
         cmp(a.key, b.key) ||
         cmp(a.ip, b.ip) ||
         a.firstSeen - b.firstSeen,

@@ -1,9 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
-import { FORMATS } from '../formats/index.js';
 import { ApiguardError, EXIT, PolicyError } from '../model/errors.js';
 import { SEVERITIES } from '../model/finding.js';
 import { REPORTERS } from '../report/index.js';
 import { neutraliseControls } from '../report/sanitize.js';
+import { runDetect, type DetectFlags } from './commands/detect.js';
+import { runFormats } from './commands/formats.js';
+import { runInit, type InitFlags } from './commands/init.js';
+import { addInputOptions } from './input-options.js';
 import { runScan, type Io, type ScanFlags } from './commands/scan.js';
 import { VERSION } from './version.js';
 
@@ -26,13 +29,12 @@ function program(io: Io, setExit: (code: number) => void): Command {
     })
     .addHelpText('after', EXIT_CODES_HELP);
 
-  root
-    .command('scan')
+  addInputOptions(root
+    .command('scan'))
     .description('judge every request in the logs against the policy and report incidents')
     .argument('[inputs...]', 'log files, directories (recursive), .gz files, or - for stdin (default: stdin when piped)')
     .option('-p, --policy <file>', 'policy YAML; default: $APIGUARD_POLICY, else apiguard.yaml or .apiguard.yaml here or in a parent directory')
     .option('--no-policy', 'do not look for a policy: judge only what the logs alone can tell')
-    .addOption(new Option('-f, --format <name>', 'force the log format instead of detecting it').choices(FORMATS.map((f) => f.meta.name)))
     .addOption(new Option('-o, --output <name>', 'output format').choices(REPORTERS.map((r) => r.meta.name)).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('low'))
     .option('--strict', 'exit 3 when any record is skipped')
@@ -50,6 +52,45 @@ ${EXIT_CODES_HELP}`,
     )
     .action(async (inputs: string[], flags: ScanFlags) => {
       setExit(await runScan(inputs, flags, io));
+    });
+  addInputOptions(root
+    .command('detect'))
+    .description('show the format detected for each file and how its first records map to Who / Where / What / When')
+    .argument('<inputs...>', 'log files or directories')
+    .option('-n, --records <n>', 'records to show per file', '5')
+    .option('-o, --output <name>', 'table or json', 'table')
+    .action(async (inputs: string[], flags: DetectFlags) => {
+      setExit(await runDetect(inputs, flags, io));
+    });
+
+  root
+    .command('formats')
+    .description('list the log formats apiguard reads, in detection order')
+    .option('-o, --output <name>', 'table or json', 'table')
+    .action((flags: { output: string }) => {
+      setExit(runFormats(flags, io));
+    });
+
+  addInputOptions(root
+    .command('init'))
+    .description('draft a policy from observed traffic, every line commented with what it was learned from')
+    .argument('[inputs...]', 'log files, directories, .gz files, or - for stdin')
+    .option('--timezone <zone>', 'IANA zone for the drafted hours and days', 'UTC')
+    .option('--prefix <bits>', 'IPv4 prefix length the networks are generalised to', '24')
+    .option('--prefix6 <bits>', 'IPv6 prefix length the networks are generalised to', '64')
+    .option('--margin <factor>', 'rate limit = observed peak per minute × this', '2')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  apiguard init fixtures/demo/tyk-analytics.ndjson --timezone Europe/Amsterdam > apiguard.yaml
+  apiguard scan fixtures/demo/tyk-analytics.ndjson     # finds ./apiguard.yaml by itself
+
+The draft allows what the logs show, misuse included: review every line. Networks a key used for
+under 5% of its requests are left out and listed at the end; the scan reports them.`,
+    )
+    .action(async (inputs: string[], flags: InitFlags) => {
+      setExit(await runInit(inputs, flags, io));
     });
   return root;
 }
@@ -73,7 +114,7 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     }
     if (e instanceof PolicyError) {
       const n = e.problems.length;
-      stderr(`apiguard: ${n} problem${n === 1 ? '' : 's'} in the policy:\n`);
+      stderr(`apiguard: ${n} problem${n === 1 ? '' : 's'} in ${neutraliseControls(e.file)}:\n`);
       for (const line of e.message.split('\n')) stderr(`${neutraliseControls(line)}\n`);
       return e.exitCode;
     }

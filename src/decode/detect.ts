@@ -10,7 +10,7 @@ export const DETECT_RECORDS = 5;
  */
 export function detectFormat(records: Record<string, unknown>[], container?: Container): LogFormat | undefined {
   const votes = new Map<LogFormat, number>();
-  const candidates = container ? FORMATS.filter((f) => f.meta.container === container) : FORMATS;
+  const candidates = container ? FORMATS.filter((f) => f.meta.container === container || f.meta.container === 'any') : FORMATS;
   for (const record of records) {
     const f = candidates.find((format) => format.detect(record));
     if (f) votes.set(f, (votes.get(f) ?? 0) + 1);

@@ -77,6 +77,8 @@ export function epochTime(v: unknown, unit: 'ms' | 's' | 'auto'): number {
   return Math.round(n * 1000);
 }
 
+const HAS_ZONE = /(?:Z|z|[+-]\d{2}:?\d{2})$/;
+
 /** Any of the text layouts above, tried from the most common. For `as: time`. */
 export function anyTime(v: unknown, zoneOffset: (localGuess: number) => number): number {
   if (typeof v === 'number') return epochTime(v, 'auto');
@@ -85,7 +87,9 @@ export function anyTime(v: unknown, zoneOffset: (localGuess: number) => number):
   if (c >= 48 && c <= 57) {
     if (v.length >= 16 && v.charCodeAt(4) === 45) {
       const iso = parseIsoTime(v);
-      return Number.isNaN(iso) ? goTime(v) : iso;
+      if (Number.isNaN(iso)) return goTime(v);
+      // An ISO time without a zone is local time of the log's zone (--log-timezone, default UTC).
+      return HAS_ZONE.test(v) ? iso : iso - zoneOffset(iso);
     }
     if (/^\d+(\.\d+)?$/.test(v)) return epochTime(v, 'auto');
     return clfTime(v);

@@ -3,9 +3,10 @@ import type { Skip } from '../model/skip.js';
 
 /**
  * What kind of decoded record a format reads: JSON objects (from NDJSON lines or whole JSON
- * documents), CSV rows keyed by header, logfmt pairs, or combined-log fields.
+ * documents), CSV rows keyed by header, logfmt pairs, or combined-log fields; `any` (ad-hoc
+ * `--map` formats) takes whatever the file's framing gives.
  */
-export type Container = 'json' | 'csv' | 'logfmt' | 'clf';
+export type Container = 'json' | 'csv' | 'logfmt' | 'clf' | 'any';
 
 export interface FormatMeta {
   /** The `--format` value, kebab-case; also the file name in src/formats/. */

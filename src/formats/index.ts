@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LogFormat } from './define-format.js';
-import { compileMapping, loadMapping, type DecodeContext, UTC_CONTEXT } from './mapping.js';
+import { compileMapping, loadMapping, type DecodeContext, type MappingSpec, UTC_CONTEXT } from './mapping.js';
 import tykAnalytics from './tyk-analytics.js';
 
 /** Formats that need code (logic beyond field mapping). */
@@ -39,7 +39,12 @@ export function addFormat(format: LogFormat): void {
 }
 
 export function compileUserMapping(file: string): LogFormat {
-  return compileMapping(loadMapping(file), () => context);
+  return compileWithContext(loadMapping(file));
+}
+
+/** Compiles a mapping that reads the command line's decode context (zone and year of incomplete times). */
+export function compileWithContext(spec: MappingSpec): LogFormat {
+  return compileMapping(spec, () => context);
 }
 
 export function formatByName(name: string): LogFormat | undefined {

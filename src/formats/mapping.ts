@@ -29,6 +29,8 @@ export type MappableField = (typeof MAPPABLE_FIELDS)[number];
 export interface FieldSpec {
   from: string[];
   as?: string;
+  /** For `path`: a field holding a prefix the gateway stripped (Tyk's listen path), put back unless already there. */
+  prefix?: string[];
 }
 
 export interface MappingSpec {
@@ -139,7 +141,13 @@ export function parseMapping(text: string, file: string): MappingSpec {
         p.add([...at, 'as'], `'${as}' is not a latency unit (${LATENCY_CASTS.join(', ')})`);
       }
       if (field === 'path' && as !== undefined && as !== 'url' && as !== 'route') p.add([...at, 'as'], `'${as}' is not url or route`);
-      spec.fields[field as MappableField] = as === undefined ? { from } : { from, as };
+      const prefix = strings(p, [...at, 'prefix'], v.prefix);
+      if (prefix.length && field !== 'path') p.add([...at, 'prefix'], 'prefix is for path only');
+      for (const k of Object.keys(v)) if (!['from', 'as', 'prefix'].includes(k)) p.add([...at, k], `unknown field '${k}' (allowed: from, as, prefix)`);
+      const fieldSpec: FieldSpec = { from };
+      if (as !== undefined) fieldSpec.as = as;
+      if (prefix.length) fieldSpec.prefix = prefix;
+      spec.fields[field as MappableField] = fieldSpec;
     }
     if (!spec.fields.time) p.add(['fields'], 'fields.time is required: every request needs a time');
   }
@@ -236,6 +244,7 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
   const method = get('method');
   const path = get('path');
   const pathIsUrl = spec.fields.path?.as === 'url';
+  const pathPrefix = spec.fields.path?.prefix ? compileFirst(spec.fields.path.prefix) : null;
   const pathIsRoute = spec.fields.path?.as === 'route';
   const status = get('status');
   const latency = get('latency');
@@ -294,6 +303,10 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
         }
       }
       if (pathIsUrl) p = urlPath(p);
+      if (pathPrefix && p !== '') {
+        const prefix = toText(pathPrefix(r)).replace(/\/+$/, '');
+        if (prefix !== '' && p !== prefix && !p.startsWith(prefix + '/')) p = prefix + (p.startsWith('/') ? p : `/${p}`);
+      }
       const statusValue = status ? toInt(status(r)) : NaN;
       const identity = {
         key: key ? toText(key(r)) : '',

@@ -28,10 +28,30 @@ export const DECISION_TABLE: readonly DecisionRow[] = [
   { id: 'when-violation',    who: 'valid',   where: 'valid',   what: 'valid',   when: 'invalid', cause: 'API request exceeds rate-limit/quota; Anomalous API requests', responses: ['Block API request', 'Investigate API key'],                  severity: 'medium' },
 ];
 
-export const ROW_BY_ID: ReadonlyMap<RowId, DecisionRow> = new Map(DECISION_TABLE.map((r) => [r.id, r]));
+/**
+ * Besides the table, one finding about the logs themselves: a raw API key written in the clear
+ * (a query parameter, a logged header, AWS `identity.apiKey`). Whoever reads the logs can use the
+ * key, so it must be rotated whatever the request did.
+ */
+export const KEY_EXPOSED: DecisionRow = {
+  id: 'key-exposed', who: 'n/a', where: 'n/a', what: 'n/a', when: 'n/a',
+  cause: 'API key exposed in logs', responses: ['Revoke API key & create new API key'], severity: 'high',
+};
 
+/** Every kind of finding: the table's rows, then the exposure finding. */
+export const FINDING_KINDS: readonly DecisionRow[] = [...DECISION_TABLE, KEY_EXPOSED];
+
+export const ROW_BY_ID: ReadonlyMap<RowId, DecisionRow> = new Map(FINDING_KINDS.map((r) => [r.id, r]));
+
+/** 1–5 for the table's rows; 0 for a finding outside the table (key-exposed). */
 export function rowNumber(id: RowId): number {
   return DECISION_TABLE.findIndex((r) => r.id === id) + 1;
+}
+
+/** How a finding kind is named for people: `row 3 key-compromised`, or `key-exposed`. */
+export function rowLabel(id: RowId): string {
+  const n = rowNumber(id);
+  return n > 0 ? `row ${n} ${id}` : id;
 }
 
 const fits = (cell: Cell, valid: boolean): boolean => cell === 'n/a' || (cell === 'valid') === valid;

@@ -1,4 +1,4 @@
-import { decide } from './decision-table.js';
+import { KEY_EXPOSED, decide } from './decision-table.js';
 import { judgeWhat } from './what.js';
 import { judgeWhere } from './where.js';
 import { judgeWho } from './who.js';
@@ -6,7 +6,7 @@ import { LogOnlyChecks } from './log-only.js';
 import { WhenJudge } from './when.js';
 import { SEVERITIES, VALID, type Finding, type Outcome, type Severity, type Verdict } from '../model/finding.js';
 import type { ApiRequest } from '../model/request.js';
-import { identityGroup, redactSecret, unknownIdentityLabel } from '../normalise/identity.js';
+import { identityGroup, maskSecret, redactSecret, unknownIdentityLabel } from '../normalise/identity.js';
 import type { Policy } from '../policy/policy.js';
 
 function outcomeOf(status: number): Outcome {
@@ -32,6 +32,8 @@ const merge = (...verdicts: Verdict[]): { reasons: string[]; groups: string[] } 
  */
 export class Judge {
   private readonly when = new WhenJudge();
+  /** Requests whose Where or What could not be checked: the log has no client IP, or no method and path. */
+  readonly unchecked = { where: 0, what: 0 };
   /** Without a key inventory, only what the logs alone can tell. */
   private readonly logOnly: LogOnlyChecks | null;
 
@@ -50,8 +52,11 @@ export class Judge {
     } else {
       who = judgeWho(req, entry);
       if (who.valid && entry !== undefined) {
-        where = judgeWhere(req, entry);
-        what = judgeWhat(req, entry);
+        // A format without a client IP, or without method and path, cannot be checked on that axis.
+        if (req.ip === '') this.unchecked.where++;
+        else where = judgeWhere(req, entry);
+        if (req.path === '') this.unchecked.what++;
+        else what = judgeWhat(req, entry);
         when = this.when.judge(req, entry); // always: every valid-Who request counts towards rate and quota
       }
     }
@@ -64,24 +69,53 @@ export class Judge {
     if (row.where !== 'n/a' && !where.valid) used.push(where);
     if (row.what !== 'n/a' && !what.valid) used.push(what);
     if (row.when !== 'n/a' && !when.valid) used.push(when);
-    let { reasons, groups } = merge(...used);
-    const raw = req.identity.key;
-    if (raw !== '') {
-      // A raw key logged in the clear may also sit in the path: mask it in everything printed.
-      req.path = redactSecret(req.path, raw);
-      reasons = reasons.map((r) => redactSecret(r, raw));
-      groups = groups.map((g) => redactSecret(g, raw));
-    }
+    const { reasons, groups } = merge(...used);
     const outcome = outcomeOf(req.status);
-    return {
+    return redacted({
       request: req,
       row: row.id,
       severity: raise(row.severity, outcome),
       outcome,
-      keyLabel: entry ? entry.name : redactSecret(unknownIdentityLabel(req.identity), raw),
+      keyLabel: entry ? entry.name : unknownIdentityLabel(req.identity),
       keyGroup: entry ? `policy:${entry.name}` : identityGroup(req.identity),
       reasons,
       groups,
-    };
+    });
+  }
+
+  /**
+   * The key-exposure finding for a request whose record shows a raw key in the clear, or null.
+   * Judged apart from the table: the leak matters whatever the request itself did.
+   */
+  exposure(req: ApiRequest): Finding | null {
+    const exposed = req.exposedKey;
+    if (!exposed) return null;
+    const inventory = this.policy.inventory;
+    const entry = inventory.lookup({ key: exposed, hash: '', id: '', alias: '' }) ?? (this.logOnly ? undefined : inventory.lookup(req.identity));
+    const shown = maskSecret(exposed);
+    return redacted({
+      request: req,
+      row: KEY_EXPOSED.id,
+      severity: KEY_EXPOSED.severity,
+      outcome: outcomeOf(req.status),
+      keyLabel: entry ? entry.name : `key ${shown}`,
+      keyGroup: entry ? `policy:${entry.name}` : `k:${exposed}`,
+      reasons: [`raw API key ${shown} in the log (${req.exposedIn}): anyone who reads the logs can use it`],
+      groups: [`raw key in the log (${req.exposedIn})`],
+    });
   }
 }
+
+/** Masks the request's raw key(s) in everything a finding prints; the path may hold one too. */
+function redacted(f: Finding): Finding {
+  const req = f.request;
+  for (const raw of [req.identity.key, req.exposedKey ?? '']) {
+    if (raw === '') continue;
+    req.path = redactSecret(req.path, raw);
+    f.reasons = f.reasons.map((r) => redactSecret(r, raw));
+    f.groups = f.groups.map((g) => redactSecret(g, raw));
+    f.keyLabel = redactSecret(f.keyLabel, raw);
+  }
+  return f;
+}
+

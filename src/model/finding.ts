@@ -29,7 +29,9 @@ export type RowId =
   | 'wrong-workstation'
   | 'key-compromised'
   | 'invalid-for-role'
-  | 'when-violation';
+  | 'when-violation'
+  /** Not a row of the decision table: a raw key seen in the clear in the logs. */
+  | 'key-exposed';
 
 /** What the gateway did with a violating request. */
 export type Outcome = 'blocked' | 'let-through' | 'unknown';

@@ -1,10 +1,14 @@
 import type { Identity } from '../model/request.js';
 
-/** Values gateways log when a request carried no key (Tyk: the murmur32 hash of the empty string). */
-const NO_KEY_VALUES = new Set(['', '00000000', '-']);
-
+/**
+ * Values gateways log when a request carried no key: empty, `-` (AWS), and all zeros (Tyk's
+ * `00000000` is the murmur32 hash of the empty string).
+ */
 export function isNoKey(value: string): boolean {
-  return NO_KEY_VALUES.has(value);
+  if (value === '' || value === '-') return true;
+  if (value.charCodeAt(0) !== 48) return false;
+  for (let i = 1; i < value.length; i++) if (value.charCodeAt(i) !== 48) return false;
+  return true;
 }
 
 export function hasAnyIdentity(id: Identity): boolean {

@@ -23,10 +23,14 @@ export interface ReadOptions {
   onFileError?: (stats: FileStats) => void;
   /** CSV without a header row: cells are keyed "1", "2", … (for --map by column number). */
   noHeader?: boolean;
+  /** Stop each file after this many records (for `apiguard detect`). */
+  limitPerFile?: number;
+  /** How many skipped records to keep as examples (default 10). */
+  maxSkipExamples?: number;
 }
 
 /** The framing a forced container implies when the file's first line suggested another. */
-function framingFor(container: Container): Framing {
+function framingFor(container: Exclude<Container, 'any'>): Framing {
   return container === 'json' ? 'ndjson' : container;
 }
 
@@ -38,7 +42,7 @@ export interface ReadResult {
 }
 
 export async function readRequests(opts: ReadOptions, onRequest: (req: ApiRequest) => void): Promise<ReadResult> {
-  const counters = new Counters();
+  const counters = new Counters(opts.maxSkipExamples);
   let first = Infinity;
   let last = -Infinity;
 
@@ -49,13 +53,21 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
     // Records (and skips) held until the format is known, replayed in line order.
     let pending: { record?: Record<string, unknown>; skip?: Skip; line: number }[] = [];
     let firstObject: Record<string, unknown> | undefined;
-    let container: Container | undefined = format?.meta.container;
+    let container: Exclude<Container, 'any'> | undefined = format?.meta.container === 'any' ? undefined : format?.meta.container;
     const stream = source.open();
+    let abandoned = false;
 
     const onSkip = (line: number, s: Skip): void => {
       if (counters.skip(stats, line, s)) opts.onSkip?.(counters.examples[counters.examples.length - 1]!);
     };
     const normalise = (record: Record<string, unknown>, line: number): void => {
+      if (opts.limitPerFile !== undefined && stats.parsed + stats.skipped >= opts.limitPerFile) {
+        if (!abandoned) {
+          abandoned = true;
+          stream.destroy();
+        }
+        return;
+      }
       const out = format!.normalise(record, source.name, line);
       if (out instanceof Skip) return onSkip(line, out);
       stats.parsed++;
@@ -91,7 +103,6 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
       return true;
     };
 
-    let abandoned = false;
     const sink: RecordSink = {
       record(record, line) {
         if (abandoned) return;
@@ -137,6 +148,7 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
     else for (const p of pending) onSkip(p.line, p.skip!); // only skips: nothing to detect from
     stats.records = stats.parsed + stats.skipped;
     if (result.error && !abandoned) stats.error = result.error;
+
     else if (!stats.error && stats.records > 0 && stats.parsed === 0) {
       stats.error = `none of its ${stats.records} records could be read; is it a supported format?`;
     }

@@ -31,15 +31,18 @@ export interface ScanResult {
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const aggregator = new IncidentAggregator();
   const judge = new Judge(opts.policy);
+  const report = (finding: Finding | null): void => {
+    if (finding === null) return;
+    aggregator.add(finding);
+    opts.onFinding?.(finding);
+  };
   const reorder = new Reorderer(opts.reorderWindowMs, (req) => {
-    const finding = judge.judge(req);
-    if (finding !== null) {
-      aggregator.add(finding);
-      opts.onFinding?.(finding);
-    }
+    report(judge.judge(req));
+    if (req.exposedKey) report(judge.exposure(req));
   });
   const read = await readRequests(opts, (req) => reorder.push(req));
   reorder.flush();
   read.counters.late = reorder.late;
+  read.counters.unchecked = { ...judge.unchecked };
   return { counters: read.counters, aggregator, first: read.first, last: read.last };
 }

@@ -1,6 +1,6 @@
 import type { Counters } from '../aggregate/counters.js';
 import type { IncidentAggregator } from '../aggregate/incidents.js';
-import { DECISION_TABLE } from '../judge/decision-table.js';
+import { DECISION_TABLE, FINDING_KINDS } from '../judge/decision-table.js';
 import { LOG_ONLY_CHECKS } from '../judge/log-only.js';
 import type { RowId, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
@@ -23,7 +23,7 @@ export function buildSummary(args: {
   last: number;
 }): Summary {
   const { counters, aggregator } = args;
-  const byRow = Object.fromEntries(DECISION_TABLE.map((r) => [r.id, aggregator.byRow.get(r.id) ?? 0])) as Record<RowId, number>;
+  const byRow = Object.fromEntries(FINDING_KINDS.map((r) => [r.id, aggregator.byRow.get(r.id) ?? 0])) as Record<RowId, number>;
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, aggregator.bySeverity.get(s) ?? 0])) as Record<Severity, number>;
   return {
     tool: { name: 'apiguard', version: args.version },
@@ -35,7 +35,7 @@ export function buildSummary(args: {
     timezone: args.timezone,
     files: counters.files,
     ignoredFiles: args.ignoredFiles ?? [],
-    records: { read: counters.records, parsed: counters.parsed, skipped: counters.skipped, late: counters.late },
+    records: { read: counters.records, parsed: counters.parsed, skipped: counters.skipped, late: counters.late, unchecked: { ...counters.unchecked } },
     skipped: counters.skipsByReason(),
     skipExamples: counters.examples,
     findings: { total: aggregator.findings, letThrough: aggregator.letThrough, byRow, bySeverity },
@@ -87,5 +87,10 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
   DECISION_TABLE.forEach((row, i) => {
     lines.push(`    row ${i + 1} ${row.id.padEnd(18)} ${n(s.findings.byRow[row.id]).padStart(7)}  ${row.cause}`);
   });
+  const exposed = s.findings.byRow['key-exposed'];
+  if (exposed > 0) lines.push(`    ${'key-exposed'.padEnd(24)} ${n(exposed).padStart(7)}  API key exposed in logs (rotate it)`);
+  const { where, what } = s.records.unchecked;
+  if (where > 0) lines.push(c.yellow(`  Unchecked: ${plural(where, 'request')} with no client IP in the log: Where not checked`));
+  if (what > 0) lines.push(c.yellow(`  Unchecked: ${plural(what, 'request')} with no method and path in the log: What not checked`));
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Counted, Incident } from '../aggregate/incidents.js';
+import { rowLabel } from '../judge/decision-table.js';
 import { localSpan } from './local-time.js';
 import type { Severity } from '../model/finding.js';
 import { renderSummaryText } from './summary.js';
@@ -67,7 +68,7 @@ function incidentTable(incidents: Incident[], zone: string, widths: number[], ct
   for (const i of incidents) {
     table.push([
       String(i.number),
-      `${severityLabel(i, c)}\nrow ${i.rowNumber} ${i.row}`,
+      `${severityLabel(i, c)}\n${rowLabel(i.row)}`,
       ctx.redact.text(i.key),
       i.ip,
       requestLines(i, c).join('\n'),
@@ -84,7 +85,7 @@ function incidentBlocks(incidents: Incident[], zone: string, ctx: ReportContext)
   return incidents
     .map((i) =>
       [
-        `${c.bold(`#${i.number}`)} ${severityLabel(i, c)}  row ${i.rowNumber} ${i.row}`,
+        `${c.bold(`#${i.number}`)} ${severityLabel(i, c)}  ${rowLabel(i.row)}`,
         `   Key:      ${ctx.redact.text(i.key)}`,
         `   Source:   ${i.ip}`,
         `   Requests: ${requestLines(i, c).join(', ')}`,

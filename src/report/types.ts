@@ -18,7 +18,7 @@ export interface Summary {
   files: FileStats[];
   /** Files in input directories that were not read: their names do not look like logs. */
   ignoredFiles: string[];
-  records: { read: number; parsed: number; skipped: number; late: number };
+  records: { read: number; parsed: number; skipped: number; late: number; unchecked: { where: number; what: number } };
   skipped: { reason: string; description: string; count: number }[];
   skipExamples: SkipExample[];
   findings: {

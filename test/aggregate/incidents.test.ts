@@ -237,6 +237,7 @@ describe('IncidentAggregator counts', () => {
       ['key-compromised', 0],
       ['invalid-for-role', 0],
       ['when-violation', 0],
+      ['key-exposed', 0],
     ]);
     expect([...agg.bySeverity]).toEqual([
       ['low', 0],
@@ -262,6 +263,7 @@ describe('IncidentAggregator counts', () => {
       'key-compromised': 1,
       'invalid-for-role': 0,
       'when-violation': 3,
+      'key-exposed': 0,
     });
     // Per finding, not per incident: the 'high' when-violation counts as high once.
     expect(Object.fromEntries(agg.bySeverity)).toEqual({ low: 2, medium: 2, high: 1, critical: 1 });

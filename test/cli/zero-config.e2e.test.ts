@@ -25,6 +25,7 @@ describe('apiguard scan with no policy anywhere', () => {
       'key-compromised': 0,
       'invalid-for-role': 0,
       'when-violation': 2,
+      'key-exposed': 0,
     });
     expect(doc.incidents.map((i) => [i.row, i.key, i.ip, i.count])).toEqual([
       ['wrong-workstation', 'hash 3f9a…4e51 (alias soar-playbooks)', '2001:db8:dead::7', 2],

@@ -8,11 +8,11 @@ const KEY = 'ak_live_7Hq2mZ9xR4vB1nW8'; // 24 characters
 const HASH = 'deadbeefcafebabe0123'; // 20 characters
 
 describe('isNoKey', () => {
-  it.each(['', '00000000', '-'])('treats %j as no key', (value) => {
+  it.each(['', '00000000', '-', '0', '0000000', '000000000'])('treats %j as no key (empty, AWS "-", all zeros)', (value) => {
     expect(isNoKey(value)).toBe(true);
   });
 
-  it.each(['0', '0000000', '000000000', '--', ' ', 'abc', 'null'])('treats %j as a key', (value) => {
+  it.each(['--', ' ', 'abc', 'null', '00000001', '10000000'])('treats %j as a key', (value) => {
     expect(isNoKey(value)).toBe(false);
   });
 });

@@ -70,7 +70,7 @@ describe('buildSummary', () => {
         { file: 'logs/b.ndjson.gz', format: 'tyk-analytics', framing: '', gzip: true, records: 10, parsed: 9, skipped: 1, error: '' },
       ],
       ignoredFiles: [],
-      records: { read: 1_210, parsed: 1_207, skipped: 3, late: 0 },
+      records: { read: 1_210, parsed: 1_207, skipped: 3, late: 0, unchecked: { where: 0, what: 0 } },
       skipped: [
         { reason: 'bad-json', description: 'not valid JSON', count: 2 },
         { reason: 'missing-ip', description: 'no client IP', count: 1 },
@@ -83,7 +83,7 @@ describe('buildSummary', () => {
       findings: {
         total: 4,
         letThrough: 2,
-        byRow: { unauthenticated: 1, 'wrong-workstation': 0, 'key-compromised': 2, 'invalid-for-role': 0, 'when-violation': 1 },
+        byRow: { unauthenticated: 1, 'wrong-workstation': 0, 'key-compromised': 2, 'invalid-for-role': 0, 'when-violation': 1, 'key-exposed': 0 },
         bySeverity: { low: 1, medium: 1, high: 0, critical: 2 },
       },
       incidents: 3,
@@ -94,7 +94,7 @@ describe('buildSummary', () => {
   it('lists byRow in table order and bySeverity from low to critical', () => {
     const { counters, aggregator } = filled();
     const s = buildSummary({ ...base, counters, aggregator });
-    expect(Object.keys(s.findings.byRow)).toEqual(['unauthenticated', 'wrong-workstation', 'key-compromised', 'invalid-for-role', 'when-violation']);
+    expect(Object.keys(s.findings.byRow)).toEqual(['unauthenticated', 'wrong-workstation', 'key-compromised', 'invalid-for-role', 'when-violation', 'key-exposed']);
     expect(Object.keys(s.findings.bySeverity)).toEqual(['low', 'medium', 'high', 'critical']);
   });
 
@@ -109,11 +109,11 @@ describe('buildSummary', () => {
   it('gives a null time range when no request was parsed', () => {
     const s = buildSummary({ ...base, counters: new Counters(), aggregator: new IncidentAggregator(), incidents: 0, first: Infinity, last: -Infinity });
     expect(s.timeRange).toEqual({ first: null, last: null });
-    expect(s.records).toEqual({ read: 0, parsed: 0, skipped: 0, late: 0 });
+    expect(s.records).toEqual({ read: 0, parsed: 0, skipped: 0, late: 0, unchecked: { where: 0, what: 0 } });
     expect(s.findings).toEqual({
       total: 0,
       letThrough: 0,
-      byRow: { unauthenticated: 0, 'wrong-workstation': 0, 'key-compromised': 0, 'invalid-for-role': 0, 'when-violation': 0 },
+      byRow: { unauthenticated: 0, 'wrong-workstation': 0, 'key-compromised': 0, 'invalid-for-role': 0, 'when-violation': 0, 'key-exposed': 0 },
       bySeverity: { low: 0, medium: 0, high: 0, critical: 0 },
     });
     expect(s.files).toEqual([]);

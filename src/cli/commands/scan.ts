@@ -1,5 +1,4 @@
 import type { SkipExample, FileStats } from '../../aggregate/counters.js';
-import { formatByName } from '../../formats/index.js';
 import { EXIT, InputError, UsageError } from '../../model/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/finding.js';
 import { SKIP_REASONS } from '../../model/skip.js';
@@ -14,12 +13,12 @@ import { Redactor } from '../../report/sanitize.js';
 import { buildSummary, renderSummaryText } from '../../report/summary.js';
 import { scan } from '../../pipeline/scan.js';
 import { parseDuration } from '../duration.js';
+import { applyInputOptions, type InputFlags } from '../input-options.js';
 import { VERSION } from '../version.js';
 
-export interface ScanFlags {
+export interface ScanFlags extends InputFlags {
   /** A file, or false for --no-policy; undefined: discover. */
   policy?: string | false;
-  format?: string;
   output: string;
   failOn: string;
   strict?: boolean;
@@ -54,8 +53,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   if (failOn !== 'none' && !SEVERITIES.includes(failOn)) {
     throw new UsageError(`--fail-on '${flags.failOn}' is not one of ${SEVERITIES.join(', ')}, none`);
   }
-  const format = flags.format === undefined ? undefined : formatByName(flags.format);
-  if (flags.format !== undefined && !format) throw new UsageError(`--format '${flags.format}' is unknown (see apiguard --help)`);
+  const { format, noHeader } = applyInputOptions(flags);
   const reorderWindowMs = parseDuration(flags.reorderWindow, '--reorder-window');
 
   if (inputs.length === 0) {
@@ -82,6 +80,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     sources,
     policy,
     format,
+    noHeader,
     reorderWindowMs,
     onFinding: reporter.finding ? (f) => io.stdout.write(reporter.finding!(f, out)) : undefined,
     onSkip: (e: SkipExample) =>
