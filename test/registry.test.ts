@@ -30,7 +30,7 @@ describe('README', () => {
   it('starts with the two set-up commands', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!.trim().split('\n');
     expect(firstBlock).toEqual([
-      'npm install && npx apiguard scan --policy rules/demo-policy.yaml fixtures/demo/tyk-analytics.ndjson',
+      'npm install && npx apiguard scan fixtures/demo/tyk-analytics.ndjson',
       'npm test',
     ]);
   });
@@ -44,7 +44,7 @@ describe('README', () => {
   });
 
   it('documents every scan option', () => {
-    for (const flag of ['--policy', '--format', '--output', '--fail-on', '--strict', '--reorder-window', '--color', '--no-color']) {
+    for (const flag of ['--policy', '--no-policy', '--format', '--mapping', '--map', '--log-timezone', '--log-year', '--output', '--fail-on', '--strict', '--reorder-window', '--color', '--no-color', '--timezone', '--prefix', '--prefix6', '--margin', '--records']) {
       expect(readme).toContain(flag);
     }
   });
