@@ -4,7 +4,7 @@ import { FORMATS } from '../src/formats/index.js';
 import { DECISION_TABLE } from '../src/judge/decision-table.js';
 import { REPORTERS } from '../src/report/index.js';
 
-const helpers = ['define-format.ts', 'fields.ts', 'index.ts', 'casts.ts', 'mapping.ts', 'paths.ts'];
+const helpers = ['define-format.ts', 'fields.ts', 'index.ts', 'casts.ts', 'mapping.ts', 'mapping-cache.ts', 'paths.ts'];
 
 describe('registries match their folders', () => {
   it('every code format and every mapping file is a registered format, with a test and a README row', () => {

@@ -80,7 +80,7 @@ export function applyInputOptions(flags: InputFlags): { format?: LogFormat; noHe
         unwrap: [],
         fields: merged,
         authFailure: { status: [401], statusWithoutIdentity: [403], from: [], in: [] },
-        exposure: { fields: [], query: ['api_key', 'apikey', 'key', 'subscription-key'] },
+        exposure: { fields: [], query: ['api_key', 'apikey', 'key', 'subscription-key'], keyOrHash: true },
         file: '',
       };
   const custom = compileWithContext(spec);

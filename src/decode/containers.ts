@@ -252,6 +252,9 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean } = {}
     }
   };
 
+  /** Kibana (escapeFormulaValues) and spreadsheets write `'=…`, `'-`: the quote is not data. */
+  const unescapeFormula = (c: string): string => (c.length > 1 && c.charCodeAt(0) === 39 && /^'[=+\-@]/.test(c) ? c.slice(1) : c);
+
   const cleanHeader = (h: string): string => {
     let name = h.trim().replace(/\s*\[[^\]]*\]$/, '');
     const label = /\(([^()]+)\)$/.exec(name);
@@ -261,6 +264,8 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean } = {}
 
   return {
     line(text, line) {
+      // Between records a blank line is layout; inside a quoted cell it is content.
+      if (pending === '' && text.trim() === '') return;
       if (pending === '') {
         pendingLine = line;
         if (!separator) {
@@ -288,8 +293,8 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean } = {}
         return;
       }
       const record: Record<string, unknown> = {};
-      if (header.length === 0) cells.forEach((c, i) => (record[String(i + 1)] = c));
-      else for (let i = 0; i < header.length; i++) record[header[i]!] = cells[i];
+      if (header.length === 0) cells.forEach((c, i) => (record[String(i + 1)] = unescapeFormula(c)));
+      else for (let i = 0; i < header.length; i++) record[header[i]!] = unescapeFormula(cells[i]!);
       sink.record(record, pendingLine);
     },
     end() {

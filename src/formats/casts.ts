@@ -79,8 +79,24 @@ export function epochTime(v: unknown, unit: 'ms' | 's' | 'auto'): number {
 
 const HAS_ZONE = /(?:Z|z|[+-]\d{2}:?\d{2})$/;
 
-/** Any of the text layouts above, tried from the most common. For `as: time`. */
-export function anyTime(v: unknown, zoneOffset: (localGuess: number) => number): number {
+/**
+ * US-locale grid dates, as the Azure portal writes a Log Analytics CSV export:
+ * `11/20/2026, 2:10:07.318 AM` (month first, 12-hour clock), in --log-timezone (the portal's ` [UTC]`).
+ */
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)? ?([AaPp][Mm])$/;
+export function usTime(v: string, zoneOffset: (localGuess: number) => number): number {
+  const m = US_DATE.exec(v);
+  if (!m) return NaN;
+  let h = Number(m[4]);
+  if (h < 1 || h > 12) return NaN;
+  const pm = m[8]!.toLowerCase() === 'pm';
+  h = (h % 12) + (pm ? 12 : 0);
+  const local = utc(Number(m[3]), Number(m[1]) - 1, Number(m[2]), h, Number(m[5]), Number(m[6] ?? 0), Number((m[7] ?? '0').slice(0, 3).padEnd(3, '0')));
+  return local - zoneOffset(local);
+}
+
+/** Any of the text layouts above, tried from the most common. For `as: time`. `year` is for syslog-style times. */
+export function anyTime(v: unknown, zoneOffset: (localGuess: number) => number, year = new Date().getUTCFullYear()): number {
   if (typeof v === 'number') return epochTime(v, 'auto');
   if (typeof v !== 'string' || v === '' || v === '-') return NaN;
   const c = v.charCodeAt(0);
@@ -92,10 +108,11 @@ export function anyTime(v: unknown, zoneOffset: (localGuess: number) => number):
       return HAS_ZONE.test(v) ? iso : iso - zoneOffset(iso);
     }
     if (/^\d+(\.\d+)?$/.test(v)) return epochTime(v, 'auto');
-    return clfTime(v);
+    const clf = clfTime(v);
+    return Number.isNaN(clf) ? usTime(v, zoneOffset) : clf;
   }
   const kibana = kibanaTime(v, zoneOffset);
-  return Number.isNaN(kibana) ? NaN : kibana;
+  return Number.isNaN(kibana) ? syslogTime(v, year, zoneOffset) : kibana;
 }
 
 /** Integers as logged: numbers, numeric strings, `1,234` with thousands separators; '' / '-' → NaN. */

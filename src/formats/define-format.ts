@@ -25,6 +25,11 @@ export interface LogFormat {
   /** Does this decoded record look like this format? Called on a file's first records only. */
   detect(record: Record<string, unknown>): boolean;
   normalise(record: Record<string, unknown>, file: string, line: number): ApiRequest | Skip;
+  /**
+   * Once the file's format is known: does this record belong to the stream at all? Records that
+   * fail (e.g. Tyk application log lines among access-log lines) are skipped as wrong-format.
+   */
+  accepts?(record: Record<string, unknown>): boolean;
   /** Raw API keys this record shows in the clear (a query parameter, a logged header). */
   exposures?(record: Record<string, unknown>): { where: string; value: string }[];
 }

@@ -1,7 +1,7 @@
-import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LogFormat } from './define-format.js';
 import { compileMapping, loadMapping, type DecodeContext, type MappingSpec, UTC_CONTEXT } from './mapping.js';
+import { loadMappings } from './mapping-cache.js';
 import tykAnalytics from './tyk-analytics.js';
 
 /** Formats that need code (logic beyond field mapping). */
@@ -18,10 +18,7 @@ export function setDecodeContext(ctx: DecodeContext): void {
 }
 
 function builtinMappings(): LogFormat[] {
-  return readdirSync(MAPPINGS_DIR)
-    .filter((f) => f.endsWith('.yml'))
-    .sort()
-    .map((f) => compileMapping(loadMapping(MAPPINGS_DIR + f), () => context));
+  return loadMappings(MAPPINGS_DIR).map((spec) => compileMapping(spec, () => context));
 }
 
 const priorityOf = (f: LogFormat): number => ('spec' in f ? (f as { spec: { priority: number } }).spec.priority : 100);

@@ -31,6 +31,8 @@ export interface FieldSpec {
   as?: string;
   /** For `path`: a field holding a prefix the gateway stripped (Tyk's listen path), put back unless already there. */
   prefix?: string[];
+  /** Values that mean "not logged" here (e.g. AWS's `$default` route key), so the next path is tried. */
+  ignore?: string[];
 }
 
 export interface MappingSpec {
@@ -44,7 +46,8 @@ export interface MappingSpec {
   unwrap: string[];
   fields: Partial<Record<MappableField, FieldSpec>>;
   authFailure: { status: number[]; statusWithoutIdentity: number[]; from: string[]; in: string[] };
-  exposure: { fields: string[]; query: string[] };
+  /** `keyOrHash`: a keyOrHash value read as a raw key is itself exposed (a gateway with key hashing off). */
+  exposure: { fields: string[]; query: string[]; keyOrHash: boolean };
   /** The file it came from ('' for built-ins made in code, e.g. by --map). */
   file: string;
 }
@@ -57,7 +60,12 @@ export interface DecodeContext {
   year: number;
 }
 
-export const UTC_CONTEXT: DecodeContext = { zoneOffset: () => 0, year: new Date(0).getUTCFullYear() };
+export const UTC_CONTEXT: DecodeContext = { zoneOffset: () => 0, year: new Date().getUTCFullYear() };
+
+/** Values a gateway already masked (Kong `REDACTED`, APIM `***`): not a key in the clear. */
+const MASKED = /^(?:REDACTED|\[REDACTED\]|[*xX•…-]+|\*+.{0,4})$/;
+
+const OBFUSCATED = /^\*{2,}[^*]*$/;
 
 const TYK_HASH = /^(?:[0-9a-f]{8}|[0-9a-f]{16}|[0-9a-f]{32}|[0-9a-f]{64})$/;
 const CONTAINERS: Container[] = ['json', 'csv', 'logfmt', 'clf'];
@@ -114,7 +122,7 @@ export function parseMapping(text: string, file: string): MappingSpec {
     unwrap: strings(p, ['unwrap'], raw.unwrap),
     fields: {},
     authFailure: { status: [], statusWithoutIdentity: [], from: [], in: [] },
-    exposure: { fields: [], query: [] },
+    exposure: { fields: [], query: [], keyOrHash: false },
     file,
   };
   if (spec.detect.all.length === 0 && spec.detect.any.length === 0) p.add(['detect'], 'detect needs `all` or `any` fields');
@@ -143,10 +151,12 @@ export function parseMapping(text: string, file: string): MappingSpec {
       if (field === 'path' && as !== undefined && as !== 'url' && as !== 'route') p.add([...at, 'as'], `'${as}' is not url or route`);
       const prefix = strings(p, [...at, 'prefix'], v.prefix);
       if (prefix.length && field !== 'path') p.add([...at, 'prefix'], 'prefix is for path only');
-      for (const k of Object.keys(v)) if (!['from', 'as', 'prefix'].includes(k)) p.add([...at, k], `unknown field '${k}' (allowed: from, as, prefix)`);
+      const ignore = strings(p, [...at, 'ignore'], v.ignore);
+      for (const k of Object.keys(v)) if (!['from', 'as', 'prefix', 'ignore'].includes(k)) p.add([...at, k], `unknown field '${k}' (allowed: from, as, prefix, ignore)`);
       const fieldSpec: FieldSpec = { from };
       if (as !== undefined) fieldSpec.as = as;
       if (prefix.length) fieldSpec.prefix = prefix;
+      if (ignore.length) fieldSpec.ignore = ignore;
       spec.fields[field as MappableField] = fieldSpec;
     }
     if (!spec.fields.time) p.add(['fields'], 'fields.time is required: every request needs a time');
@@ -161,7 +171,11 @@ export function parseMapping(text: string, file: string): MappingSpec {
     };
   }
   if (isObject(raw.exposure)) {
-    spec.exposure = { fields: strings(p, ['exposure', 'fields'], raw.exposure.fields), query: strings(p, ['exposure', 'query'], raw.exposure.query) };
+    spec.exposure = {
+      fields: strings(p, ['exposure', 'fields'], raw.exposure.fields),
+      query: strings(p, ['exposure', 'query'], raw.exposure.query),
+      keyOrHash: raw.exposure.keyOrHash === true,
+    };
   }
   throwProblems(file, p);
   return spec;
@@ -182,7 +196,7 @@ function timeReader(spec: FieldSpec, ctx: () => DecodeContext): (v: unknown) => 
   const as = (spec.as ?? 'time') as TimeCast;
   switch (as) {
     case 'iso':
-      return (v) => (typeof v === 'string' ? anyTime(v, ctx().zoneOffset) : NaN);
+      return (v) => (typeof v === 'string' ? anyTime(v, ctx().zoneOffset, ctx().year) : NaN);
     case 'epoch-ms':
       return (v) => epochTime(v, 'ms');
     case 'epoch-s':
@@ -198,7 +212,7 @@ function timeReader(spec: FieldSpec, ctx: () => DecodeContext): (v: unknown) => 
     case 'syslog':
       return (v) => (typeof v === 'string' ? syslogTime(v, ctx().year, ctx().zoneOffset) : NaN);
     default:
-      return (v) => anyTime(v, ctx().zoneOffset);
+      return (v) => anyTime(v, ctx().zoneOffset, ctx().year);
   }
 }
 
@@ -222,7 +236,7 @@ function latencyReader(spec: FieldSpec | undefined): (v: unknown) => number {
 export function compileMapping(spec: MappingSpec, context: () => DecodeContext = () => UTC_CONTEXT): LogFormat & { spec: MappingSpec; exposures(record: Record<string, unknown>): Exposure[] } {
   const get = (field: MappableField): Getter | null => {
     const f = spec.fields[field];
-    return f ? compileFirst(f.from) : null;
+    return f ? compileFirst(f.from, f.ignore) : null;
   };
   const unwrapGetters = spec.unwrap.map(compilePath);
   const unwrap = (record: Record<string, unknown>): Record<string, unknown> => {
@@ -237,6 +251,8 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
   const none = spec.detect.none.map(compilePath);
   const equals = Object.entries(spec.detect.equals).map(([path, value]) => [compilePath(path), value] as const);
   const present = (g: Getter, r: Record<string, unknown>): boolean => g(r) !== undefined;
+  /** The discriminators (`equals`, `none`): a record failing them belongs to another stream (e.g. Tyk's application log lines). */
+  const discriminated = (r: Record<string, unknown>): boolean => !none.some((g) => present(g, r)) && equals.every(([g, v]) => toText(g(r)) === v);
 
   const time = get('time')!;
   const readTime = timeReader(spec.fields.time!, context);
@@ -261,7 +277,17 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
   const failStatus = new Set(spec.authFailure.status);
   const failWithoutIdentity = new Set(spec.authFailure.statusWithoutIdentity);
   const failField = spec.authFailure.from.length ? compileFirst(spec.authFailure.from) : null;
-  const failValues = new Set(spec.authFailure.in);
+  // Exact values, prefixes (`jwt_authn_access_denied*`), and flag lists (Envoy's `UAEX,DC`).
+  const failValues = new Set(spec.authFailure.in.filter((v) => !v.endsWith('*')));
+  const failPrefixes = spec.authFailure.in.filter((v) => v.endsWith('*')).map((v) => v.slice(0, -1));
+  const failMatches = (value: string): boolean => {
+    if (value === '') return false;
+    for (const part of value.includes(',') ? value.split(',') : [value]) {
+      const t = part.trim();
+      if (failValues.has(t) || failPrefixes.some((p) => t.startsWith(p))) return true;
+    }
+    return false;
+  };
   const exposureFields = spec.exposure.fields.map((f) => [f, compilePath(f)] as const);
   const exposureParams = new Set(spec.exposure.query.map((q) => q.toLowerCase()));
   const rawPathGetter = path;
@@ -274,9 +300,10 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       const r = unwrap(record);
       if (!all.every((g) => present(g, r))) return false;
       if (any.length && !any.some((g) => present(g, r))) return false;
-      if (none.some((g) => present(g, r))) return false;
-      return equals.every(([g, v]) => toText(g(r)) === v);
+      return discriminated(r);
     },
+
+    accepts: equals.length > 0 || none.length > 0 ? (record) => discriminated(unwrap(record)) : undefined,
 
     normalise(record, file, line) {
       const r = unwrap(record);
@@ -317,12 +344,14 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       if (keyOrHash) {
         const v = toText(keyOrHash(r));
         if (TYK_HASH.test(v)) identity.hash ||= v;
+        // `****abcd`: the gateway's obfuscation, a stable non-secret fingerprint of one key.
+        else if (OBFUSCATED.test(v)) identity.id ||= v;
         else identity.key ||= v;
       }
       const s = Number.isNaN(statusValue) ? 0 : statusValue;
       const noIdentity = isNoKey(identity.key) && isNoKey(identity.hash) && isNoKey(identity.id) && isNoKey(identity.alias);
       const authFailure =
-        failStatus.has(s) || (noIdentity && failWithoutIdentity.has(s)) || (failField !== null && failValues.has(toText(failField(r))));
+        failStatus.has(s) || (noIdentity && failWithoutIdentity.has(s)) || (failField !== null && failMatches(toText(failField(r))));
       const lat = latency ? readLatency(latency(r)) : NaN;
       const req: ApiRequest = {
         time: t,
@@ -347,8 +376,14 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       const r = unwrap(record);
       const found: Exposure[] = [];
       for (const [name, g] of exposureFields) {
-        const v = toText(g(r));
-        if (v !== '' && !isNoKey(v) && v !== 'REDACTED') found.push({ where: name, value: v });
+        // Only text can be a key: Kong logs a bare `?apikey` flag as `true`.
+        const raw = g(r);
+        const v = typeof raw === 'string' ? raw : '';
+        if (v !== '' && !isNoKey(v) && !MASKED.test(v)) found.push({ where: name, value: v });
+      }
+      if (spec.exposure.keyOrHash && keyOrHash) {
+        const v = toText(keyOrHash(r));
+        if (v !== '' && !isNoKey(v) && !TYK_HASH.test(v) && !OBFUSCATED.test(v)) found.push({ where: `${spec.fields.keyOrHash!.from[0]}: the gateway logs raw keys`, value: v });
       }
       if (exposureParams.size > 0 && rawPathGetter) {
         const query = queryOf(toText(rawPathGetter(r)));
@@ -357,7 +392,7 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
             const eq = pair.indexOf('=');
             const name = decodeURIComponentSafe(eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
             const value = eq < 0 ? '' : decodeURIComponentSafe(pair.slice(eq + 1));
-            if (exposureParams.has(name) && value !== '') found.push({ where: `query ${name}`, value });
+            if (exposureParams.has(name) && value !== '' && !MASKED.test(value)) found.push({ where: `query ${name}`, value });
           }
         }
       }

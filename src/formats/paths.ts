@@ -29,14 +29,15 @@ export function compilePath(path: string): Getter {
   };
 }
 
-/** The first of several paths that holds a value other than null, '' or '-'. */
-export function compileFirst(paths: string[]): Getter {
+/** The first of several paths that holds a value other than null, '' or '-' (or one of `ignore`). */
+export function compileFirst(paths: string[], ignore: string[] = []): Getter {
   const getters = paths.map(compilePath);
-  if (getters.length === 1) return getters[0]!;
+  if (getters.length === 1 && ignore.length === 0) return getters[0]!;
+  const skip = new Set(ignore);
   return (r) => {
     for (const get of getters) {
       const v = get(r);
-      if (v !== undefined && v !== null && v !== '' && v !== '-') return v;
+      if (v !== undefined && v !== null && v !== '' && v !== '-' && !(typeof v === 'string' && skip.has(v))) return v;
     }
     return undefined;
   };

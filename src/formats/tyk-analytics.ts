@@ -80,4 +80,10 @@ export default defineFormat({
       line,
     };
   },
+
+  exposures(record) {
+    // With hash_keys off Tyk writes the raw key into every analytics record: into the SIEM.
+    const apiKey = str(unwrap(record).api_key);
+    return apiKey !== '' && !isNoKey(apiKey) && !TYK_HASH.test(apiKey) ? [{ where: 'api_key: the gateway logs raw keys (hash_keys off)', value: apiKey }] : [];
+  },
 });

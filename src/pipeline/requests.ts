@@ -68,6 +68,7 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
         }
         return;
       }
+      if (format!.accepts && !format!.accepts(record)) return onSkip(line, skip('wrong-format'));
       const out = format!.normalise(record, source.name, line);
       if (out instanceof Skip) return onSkip(line, out);
       stats.parsed++;
@@ -150,7 +151,9 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
     if (result.error && !abandoned) stats.error = result.error;
 
     else if (!stats.error && stats.records > 0 && stats.parsed === 0) {
-      stats.error = `none of its ${stats.records} records could be read; is it a supported format?`;
+      stats.error = stats.format
+        ? `read as ${stats.format}, but every one of its ${stats.records} records was skipped`
+        : `none of its ${stats.records} records could be read; is it a supported format?`;
     }
     if (stats.error) opts.onFileError?.(stats);
   }

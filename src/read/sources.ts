@@ -18,10 +18,10 @@ function fileSource(path: string): Source {
 
 /**
  * In a directory, only files named like logs are read (a log folder also holds READMEs, scripts,
- * checksums): .ndjson .jsonl .json .log .csv .tsv .txt, rotated (.log.1) and gzipped (.gz) forms.
+ * checksums): .ndjson .jsonl .json .log .logfmt .csv .tsv .txt, rotated (.log.1) and gzipped (.gz) forms.
  * A file named on the command line is always read.
  */
-export const LOG_NAME = /\.(ndjson|jsonl|json|log|csv|tsv|txt)(\.\d+)?(\.gz)?$|\.gz$/i;
+export const LOG_NAME = /\.(ndjson|jsonl|json|log|logfmt|csv|tsv|txt)(\.\d+)?(\.gz)?$|\.gz$/i;
 
 function walk(dir: string, seen: Set<string>, out: Source[], ignored: (path: string) => void): void {
   const real = realpathSync(dir);
@@ -67,7 +67,7 @@ export function expandInputs(
     if (st.isDirectory()) {
       const before = out.length;
       walk(input, new Set(), out, ignored);
-      if (out.length === before) throw new InputError(`${input}: directory has no log files to read (names ending .ndjson, .jsonl, .json, .log, .csv, .tsv, .txt or .gz)`);
+      if (out.length === before) throw new InputError(`${input}: directory has no log files to read (names ending .ndjson, .jsonl, .json, .log, .logfmt, .csv, .tsv, .txt or .gz)`);
     } else out.push(fileSource(input));
   }
   return out;

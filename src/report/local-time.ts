@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 
 /** `2026-11-20 04:00:41 +01:00`: local time in the policy's zone, with its offset, for people. */
 export function localTime(ms: number, zone: string): string {

@@ -10,6 +10,7 @@ const ROW_SEVERITY: Record<RowId, Severity> = {
   'key-compromised': 'critical',
   'invalid-for-role': 'high',
   'when-violation': 'medium',
+  'key-exposed': 'high',
 };
 
 interface F {

@@ -78,7 +78,7 @@ describe('tyk-analytics: mapping to the canonical request', () => {
   });
 
   it('unwraps the stdout pump record', () => {
-    const line = readFileSync('fixtures/tyk-analytics/tyk-pump-stdout-pump-docs.ndjson', 'utf8').trim();
+    const line = readFileSync('fixtures/tyk/tyk-pump-stdout-pump-docs.ndjson', 'utf8').trim();
     const record = JSON.parse(line) as Record<string, unknown>;
     expect(tyk.detect(record)).toBe(true);
     const r = tyk.normalise(record, 'x', 1);
@@ -144,5 +144,15 @@ describe('tyk-analytics: detection', () => {
     [{ api_key: 'x', timestamp: 'y' }],
   ])('refuses %j', (record) => {
     expect(tyk.detect(record)).toBe(false);
+  });
+});
+
+describe('tyk-analytics: raw keys in the record', () => {
+  it('a raw api_key (hash_keys off) is an exposure; a hash or no key is not', () => {
+    const raw = 'eyJvcmciOiI1ZTlkOTU0NGExZGNkNjAwMDFkMGVkMjAiLCJpZCI6ImFiYyJ9';
+    expect(tyk.exposures!({ ...base, api_key: raw })).toEqual([{ where: 'api_key: the gateway logs raw keys (hash_keys off)', value: raw }]);
+    expect(tyk.exposures!({ ...base, api_key: '9f2c4e6a8b0d1f35' })).toEqual([]);
+    expect(tyk.exposures!({ ...base, api_key: '00000000' })).toEqual([]);
+    expect(tyk.exposures!({ level: 'info', 'tyk-analytics-record': { ...base, api_key: raw } })).toHaveLength(1);
   });
 });
