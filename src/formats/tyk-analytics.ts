@@ -1,4 +1,3 @@
-import type { ApiRequest } from '../model/request.js';
 import { skip } from '../model/skip.js';
 import { isNoKey } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';

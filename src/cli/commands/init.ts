@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { FileStats, SkipExample } from '../../aggregate/counters.js';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
+import { readWarnings, requireCompleteFiles, requireSomethingRead } from '../read-feedback.js';
 import { draftPolicy } from '../../init/draft.js';
 import { TrafficLearner } from '../../init/learn.js';
-import { EXIT, InputError, UsageError } from '../../model/errors.js';
-import { SKIP_REASONS } from '../../model/skip.js';
+import { EXIT, UsageError } from '../../model/errors.js';
 import { readRequests } from '../../pipeline/requests.js';
 import { ZoneClock, isValidTimeZone } from '../../policy/zone.js';
 import { expandInputs } from '../../read/sources.js';
@@ -78,22 +77,14 @@ export async function runInit(inputs: string[], flags: InitFlags, io: Io): Promi
       sources,
       format,
       noHeader,
-      onSkip: (e: SkipExample) =>
-        warn(`${redact.text(e.file)}:${e.line}: skipped: ${SKIP_REASONS[e.reason]}${e.detail ? ` (${redact.text(e.detail)})` : ''}`),
-      onFileError: (s: FileStats) => warn(`${redact.text(s.file)}: ${redact.text(s.error)}`),
+      ...readWarnings(warn, redact),
     },
     (req) => learner.add(req),
   );
   const counters = read.counters;
 
   // Nothing to learn from: no draft at all, rather than an empty policy that looks like one.
-  if (counters.parsed === 0) {
-    const why =
-      counters.records === 0
-        ? 'the input has no records'
-        : `all ${counters.records} records were skipped (${counters.skipsByReason().map((s) => `${s.reason}: ${s.count}`).join(', ')})`;
-    throw new InputError(`no request could be read: ${why}`);
-  }
+  requireSomethingRead(counters);
 
   const draft = draftPolicy(learner.finish(), { margin, files: counters.files });
   io.stdout.write(draft.text);
@@ -103,9 +94,6 @@ export async function runInit(inputs: string[], flags: InitFlags, io: Io): Promi
   );
 
   // As scan: the draft of what was read is written, but an incomplete read is never exit 0.
-  const broken = counters.files.filter((f) => f.error);
-  if (broken.length > 0) {
-    throw new InputError(`${broken.length} file${broken.length === 1 ? '' : 's'} could not be read completely: ${broken.map((f) => redact.text(f.file)).join(', ')}`);
-  }
+  requireCompleteFiles(counters, redact);
   return EXIT.clean;
 }

@@ -1,7 +1,5 @@
-import type { SkipExample, FileStats } from '../../aggregate/counters.js';
 import { EXIT, InputError, UsageError } from '../../model/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/finding.js';
-import { SKIP_REASONS } from '../../model/skip.js';
 import { dirname, relative } from 'node:path';
 import { discoverPolicy } from '../../policy/discover.js';
 import { loadPolicy } from '../../policy/load.js';
@@ -14,6 +12,7 @@ import { buildSummary, renderSummaryText } from '../../report/summary.js';
 import { scan } from '../../pipeline/scan.js';
 import { parseDuration } from '../duration.js';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
+import { readWarnings, requireCompleteFiles, requireSomethingRead } from '../read-feedback.js';
 import { VERSION } from '../version.js';
 
 export interface ScanFlags extends InputFlags {
@@ -83,9 +82,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     noHeader,
     reorderWindowMs,
     onFinding: reporter.finding ? (f) => io.stdout.write(reporter.finding!(f, out)) : undefined,
-    onSkip: (e: SkipExample) =>
-      warn(`${redact.text(e.file)}:${e.line}: skipped: ${SKIP_REASONS[e.reason]}${e.detail ? ` (${redact.text(e.detail)})` : ''}`),
-    onFileError: (s: FileStats) => warn(`${redact.text(s.file)}: ${redact.text(s.error)}`),
+    ...readWarnings(warn, redact),
   });
 
   const { counters, aggregator } = result;
@@ -106,17 +103,8 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   if (reporter.meta.summaryToStderr) io.stderr.write(renderSummaryText(summary, err));
 
   // Errors outrank findings: an incomplete read must not pass for a clean one.
-  if (counters.parsed === 0) {
-    const why =
-      counters.records === 0
-        ? 'the input has no records'
-        : `all ${counters.records} records were skipped (${counters.skipsByReason().map((s) => `${s.reason}: ${s.count}`).join(', ')})`;
-    throw new InputError(`no request could be read: ${why}`);
-  }
-  const broken = counters.files.filter((f) => f.error);
-  if (broken.length > 0) {
-    throw new InputError(`${broken.length} file${broken.length === 1 ? '' : 's'} could not be read completely: ${broken.map((f) => redact.text(f.file)).join(', ')}`);
-  }
+  requireSomethingRead(counters);
+  requireCompleteFiles(counters, redact);
   if (flags.strict && counters.skipped > 0) {
     throw new InputError(`--strict: ${counters.skipped} record${counters.skipped === 1 ? ' was' : 's were'} skipped`);
   }
