@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { FINDING_KINDS, ROW_BY_ID, rowNumber } from '../judge/decision-table.js';
 import { SEVERITIES, severityRank, type Finding, type RowId, type Severity } from '../model/finding.js';
 import type { RecordLocation } from '../model/request.js';
@@ -15,6 +16,14 @@ export interface Counted {
 export interface Incident {
   /** 1-based, in report order. */
   number: number;
+  /**
+   * Stable id (`AG-` + 16 hex): the same key, row and source give the same id in every run, so
+   * tickets, SARIF fingerprints and suppressions can follow an incident from night to night.
+   * A hash of the key's identity, never the identity itself.
+   */
+  id: string;
+  /** The tenant (e.g. Tyk org_id) of its requests; '' when the format has none. */
+  tenant: string;
   row: RowId;
   rowNumber: number;
   cause: string;
@@ -56,9 +65,16 @@ class CountedSet {
 
 /** An incident while findings still arrive: sets instead of sorted lists, no number yet. */
 interface Building
-  extends Omit<Incident, 'number' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions'> {
+  extends Omit<Incident, 'number' | 'id' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions'> {
+  group: string;
   reasons: CountedSet;
   actions: CountedSet;
+}
+
+/** `AG-` + the first 16 hex of SHA-256 over key identity, row, source, and tenant when there is one. */
+export function incidentId(keyGroup: string, row: RowId, ip: string, tenant = ''): string {
+  const text = `apiguard/incident/v1\u0000${keyGroup}\u0000${row}\u0000${ip}${tenant ? `\u0000${tenant}` : ''}`;
+  return 'AG-' + createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 const kindOrder = (id: RowId): number => FINDING_KINDS.findIndex((k) => k.id === id);
@@ -79,10 +95,12 @@ export class IncidentAggregator {
     this.bySeverity.set(f.severity, this.bySeverity.get(f.severity)! + 1);
     if (f.outcome === 'let-through') this.letThrough++;
     const req = f.request;
-    const id = `${f.keyGroup}\u0000${f.row}\u0000${req.ip}`;
+    const id = `${req.tenant}\u0000${f.keyGroup}\u0000${f.row}\u0000${req.ip}`;
     let g = this.groups.get(id);
     if (!g) {
       g = {
+        group: f.keyGroup,
+        tenant: req.tenant,
         row: f.row,
         severity: f.severity,
         key: f.keyLabel,
@@ -125,6 +143,8 @@ export class IncidentAggregator {
       const row = ROW_BY_ID.get(g.row)!;
       return {
         number: i + 1,
+        id: incidentId(g.group, g.row, g.ip, g.tenant),
+        tenant: g.tenant,
         row: g.row,
         rowNumber: rowNumber(g.row),
         cause: row.cause,

@@ -6,6 +6,8 @@ import type { Reporter } from './types.js';
 export function incidentJson(i: Incident, r: Redactor): Record<string, unknown> {
   return {
     number: i.number,
+    id: i.id,
+    tenant: r.text(i.tenant),
     row: i.row,
     rowNumber: i.rowNumber,
     cause: i.cause,

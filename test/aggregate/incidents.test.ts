@@ -103,6 +103,8 @@ describe('IncidentAggregator grouping', () => {
     expect(agg.incidents()).toEqual([
       {
         number: 1,
+        id: 'AG-9354a93d411bf1c0',
+        tenant: '',
         row: 'key-compromised',
         rowNumber: 3,
         cause: 'API key compromised',
@@ -325,5 +327,30 @@ describe('IncidentAggregator.incidents order', () => {
 
   it('returns no incidents when nothing was added', () => {
     expect(new IncidentAggregator().incidents()).toEqual([]);
+  });
+});
+
+describe('incident ids', () => {
+  it('are stable, and differ by key, row, source and tenant', () => {
+    const idOf = (o: F) => {
+      const agg = new IncidentAggregator();
+      agg.add(finding(o));
+      return agg.incidents()[0]!.id;
+    };
+    const base = idOf({ row: 'key-compromised', req: { ip: '203.0.113.9' } });
+    expect(base).toMatch(/^AG-[0-9a-f]{16}$/);
+    expect(idOf({ row: 'key-compromised', req: { ip: '203.0.113.9', at: '2027-01-01T00:00:00Z', line: 99 } })).toBe(base);
+    expect(idOf({ row: 'wrong-workstation', req: { ip: '203.0.113.9' } })).not.toBe(base);
+    expect(idOf({ row: 'key-compromised', req: { ip: '203.0.113.10' } })).not.toBe(base);
+    expect(idOf({ row: 'key-compromised', key: 'analyst-2', req: { ip: '203.0.113.9' } })).not.toBe(base);
+  });
+
+  it('keep the incidents of different tenants apart', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ req: { tenant: 'org-a' } }));
+    agg.add(finding({ req: { tenant: 'org-b' } }));
+    const list = agg.incidents();
+    expect(list.map((i) => i.tenant)).toEqual(['org-a', 'org-b']);
+    expect(list[0]!.id).not.toBe(list[1]!.id);
   });
 });

@@ -104,6 +104,8 @@ describe('json reporter', () => {
       incidents: [
         {
           number: 1,
+          id: 'AG-9354a93d411bf1c0',
+          tenant: '',
           row: 'key-compromised',
           rowNumber: 3,
           cause: 'API key compromised',
@@ -128,6 +130,8 @@ describe('json reporter', () => {
         },
         {
           number: 2,
+          id: 'AG-730db5ba402478ff',
+          tenant: '',
           row: 'when-violation',
           rowNumber: 5,
           cause: 'API request exceeds rate-limit/quota; Anomalous API requests',
