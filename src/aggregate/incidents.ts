@@ -45,6 +45,8 @@ export interface Incident {
   otherActions: number;
   /** The first few requests, as file:line. */
   evidence: RecordLocation[];
+  /** The suppression that accepts this incident's findings, or null. */
+  suppressed: { reason: string; owner: string; expires: string; at: string } | null;
 }
 
 class CountedSet {
@@ -65,7 +67,8 @@ class CountedSet {
 
 /** An incident while findings still arrive: sets instead of sorted lists, no number yet. */
 interface Building
-  extends Omit<Incident, 'number' | 'id' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions'> {
+  extends Omit<Incident, 'number' | 'id' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions' | 'suppressed'> {
+  suppressed: Incident['suppressed'];
   group: string;
   reasons: CountedSet;
   actions: CountedSet;
@@ -88,17 +91,24 @@ export class IncidentAggregator {
   readonly bySeverity = new Map<Severity, number>(SEVERITIES.map((s) => [s, 0]));
   findings = 0;
   letThrough = 0;
+  /** Findings accepted by a suppression: counted here, not in the other counts (nor in --fail-on). */
+  suppressed = 0;
 
   add(f: Finding): void {
-    this.findings++;
-    this.byRow.set(f.row, this.byRow.get(f.row)! + 1);
-    this.bySeverity.set(f.severity, this.bySeverity.get(f.severity)! + 1);
-    if (f.outcome === 'let-through') this.letThrough++;
+    if (f.suppressed) this.suppressed++;
+    else {
+      this.findings++;
+      this.byRow.set(f.row, this.byRow.get(f.row)! + 1);
+      this.bySeverity.set(f.severity, this.bySeverity.get(f.severity)! + 1);
+      if (f.outcome === 'let-through') this.letThrough++;
+    }
     const req = f.request;
-    const id = `${req.tenant}\u0000${f.keyGroup}\u0000${f.row}\u0000${req.ip}`;
+    // Suppressed and open findings of the same key, row and source are separate incidents.
+    const id = `${req.tenant}\u0000${f.keyGroup}\u0000${f.row}\u0000${req.ip}\u0000${f.suppressed?.at ?? ''}`;
     let g = this.groups.get(id);
     if (!g) {
       g = {
+        suppressed: f.suppressed ?? null,
         group: f.keyGroup,
         tenant: req.tenant,
         row: f.row,
@@ -133,6 +143,7 @@ export class IncidentAggregator {
   incidents(): Incident[] {
     const list = [...this.groups.values()].sort(
       (a, b) =>
+        Number(a.suppressed !== null) - Number(b.suppressed !== null) || // open incidents first
         severityRank(b.severity) - severityRank(a.severity) ||
         kindOrder(a.row) - kindOrder(b.row) ||
         cmp(a.key, b.key) ||
@@ -163,6 +174,7 @@ export class IncidentAggregator {
         actions: g.actions.sorted(),
         otherActions: g.actions.other,
         evidence: g.evidence,
+        suppressed: g.suppressed,
       };
     });
   }

@@ -38,6 +38,12 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --output <name>', 'output format').choices(REPORTERS.map((r) => r.meta.name)).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('low'))
     .option('--strict', 'exit 3 when any record is skipped')
+    .option('--output-file <format=path>', 'also write an output to a file, e.g. sarif=out.sarif; repeatable', collectValues, [])
+    .option('--since <time>', 'judge only requests at or after this date (UTC midnight) or ISO time')
+    .option('--until <time>', 'judge only requests before this date (UTC midnight) or ISO time')
+    .option('--suppress <file>', 'accepted findings (YAML): key, row, optional network and action, reason, owner, expiry')
+    .option('--split-by <field>', 'also write one report per tenant (the format\'s tenant field, e.g. Tyk org_id)')
+    .option('--split-dir <dir>', 'where --split-by writes its reports', 'apiguard-reports')
     .option('--reorder-window <duration>', 'how far out of time order records may arrive and still be judged in order', '5m')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)')
@@ -93,6 +99,10 @@ under 5% of its requests are left out and listed at the end; the scan reports th
       setExit(await runInit(inputs, flags, io));
     });
   return root;
+}
+
+function collectValues(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */

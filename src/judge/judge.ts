@@ -37,7 +37,11 @@ export class Judge {
   /** Without a key inventory, only what the logs alone can tell. */
   private readonly logOnly: LogOnlyChecks | null;
 
-  constructor(readonly policy: Policy) {
+  constructor(
+    readonly policy: Policy,
+    /** More When checks, judged with the table's (learned baselines); only for requests with a valid Who. */
+    private readonly extraWhen?: (req: ApiRequest) => Verdict,
+  ) {
     this.logOnly = policy.hasInventory ? null : new LogOnlyChecks();
   }
 
@@ -49,6 +53,7 @@ export class Judge {
     let when = VALID;
     if (this.logOnly) {
       ({ who, where, when } = this.logOnly.judge(req));
+      if (who.valid && this.extraWhen) when = combine(when, this.extraWhen(req));
     } else {
       who = judgeWho(req, entry);
       if (who.valid && entry !== undefined) {
@@ -58,6 +63,7 @@ export class Judge {
         if (req.path === '') this.unchecked.what++;
         else what = judgeWhat(req, entry);
         when = this.when.judge(req, entry); // always: every valid-Who request counts towards rate and quota
+        if (this.extraWhen) when = combine(when, this.extraWhen(req));
       }
     }
     const row = decide(who.valid, where.valid, what.valid, when.valid);
@@ -104,6 +110,12 @@ export class Judge {
       groups: [`raw key in the log (${req.exposedIn})`],
     });
   }
+}
+
+function combine(a: Verdict, b: Verdict): Verdict {
+  if (b.valid) return a;
+  if (a.valid) return b;
+  return { valid: false, reasons: [...a.reasons, ...b.reasons], groups: [...a.groups, ...b.groups] };
 }
 
 /** Masks the request's raw key(s) in everything a finding prints; the path may hold one too. */

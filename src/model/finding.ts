@@ -49,4 +49,6 @@ export interface Finding {
   /** Reasons from the checks that decided the row. */
   reasons: string[];
   groups: string[];
+  /** Set when a suppression entry accepts this finding: it is still counted and listed, as suppressed. */
+  suppressed?: { reason: string; owner: string; expires: string; at: string };
 }

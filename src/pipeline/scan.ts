@@ -9,6 +9,7 @@ import { IncidentAggregator } from '../aggregate/incidents.js';
 import { Judge } from '../judge/judge.js';
 import { Reorderer } from '../judge/reorder.js';
 import type { Finding } from '../model/finding.js';
+import type { ApiRequest } from '../model/request.js';
 import type { Policy } from '../policy/policy.js';
 import { readRequests, type ReadOptions } from './requests.js';
 
@@ -16,33 +17,84 @@ export interface ScanOptions extends ReadOptions {
   policy: Policy;
   /** How far out of time order records may arrive and still be judged in order. */
   reorderWindowMs: number;
+  /** Only requests in [since, until) are judged; the others are counted as outside the period. */
+  since?: number;
+  until?: number;
+  /** Keep incidents per tenant too (for --split-by tenant). */
+  perTenant?: boolean;
+  /** Marks a finding before it is counted (suppressions). */
+  decorate?: (f: Finding) => void;
+  /** Extra When checks judged with the table (learned baselines). */
+  extraWhen?: (req: ApiRequest) => import('../model/finding.js').Verdict;
+  /** Called for each request that was judged (to learn from it). */
+  onJudged?: (req: ApiRequest) => void;
   /** Called for each violating request, in judgement (time) order. */
   onFinding?: (f: Finding) => void;
+}
+
+/** What one tenant's report needs, and nothing of any other tenant. */
+export interface TenantResult {
+  aggregator: IncidentAggregator;
+  parsed: number;
+  first: number;
+  last: number;
 }
 
 export interface ScanResult {
   counters: Counters;
   aggregator: IncidentAggregator;
-  /** First and last request time among parsed records; ±Infinity when none. */
+  /** First and last request time among judged records; ±Infinity when none. */
   first: number;
   last: number;
+  /** Requests read but outside --since/--until. */
+  outsidePeriod: number;
+  tenants: Map<string, TenantResult>;
 }
 
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const aggregator = new IncidentAggregator();
-  const judge = new Judge(opts.policy);
+  const tenants = new Map<string, TenantResult>();
+  const judge = new Judge(opts.policy, opts.extraWhen);
+  const since = opts.since ?? -Infinity;
+  const until = opts.until ?? Infinity;
+  let outsidePeriod = 0;
+  let first = Infinity;
+  let last = -Infinity;
+
+  const tenantOf = (req: ApiRequest): TenantResult => {
+    let t = tenants.get(req.tenant);
+    if (!t) tenants.set(req.tenant, (t = { aggregator: new IncidentAggregator(), parsed: 0, first: Infinity, last: -Infinity }));
+    return t;
+  };
   const report = (finding: Finding | null): void => {
     if (finding === null) return;
+    opts.decorate?.(finding);
     aggregator.add(finding);
+    if (opts.perTenant) tenantOf(finding.request).aggregator.add(finding);
     opts.onFinding?.(finding);
   };
   const reorder = new Reorderer(opts.reorderWindowMs, (req) => {
     report(judge.judge(req));
     if (req.exposedKey) report(judge.exposure(req));
+    opts.onJudged?.(req);
   });
-  const read = await readRequests(opts, (req) => reorder.push(req));
+  const read = await readRequests(opts, (req) => {
+    if (req.time < since || req.time >= until) {
+      outsidePeriod++;
+      return;
+    }
+    if (req.time < first) first = req.time;
+    if (req.time > last) last = req.time;
+    if (opts.perTenant) {
+      const t = tenantOf(req);
+      t.parsed++;
+      if (req.time < t.first) t.first = req.time;
+      if (req.time > t.last) t.last = req.time;
+    }
+    reorder.push(req);
+  });
   reorder.flush();
   read.counters.late = reorder.late;
   read.counters.unchecked = { ...judge.unchecked };
-  return { counters: read.counters, aggregator, first: read.first, last: read.last };
+  return { counters: read.counters, aggregator, first, last, outsidePeriod, tenants };
 }

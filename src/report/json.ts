@@ -26,6 +26,7 @@ export function incidentJson(i: Incident, r: Redactor): Record<string, unknown> 
     actions: i.actions.map((c) => ({ text: r.text(c.text), count: c.count })),
     otherActions: i.otherActions,
     evidence: i.evidence.map((e) => ({ file: r.text(e.file), line: e.line })),
+    suppressed: i.suppressed === null ? null : { ...i.suppressed, reason: r.text(i.suppressed.reason), owner: r.text(i.suppressed.owner), at: r.text(i.suppressed.at) },
   };
 }
 

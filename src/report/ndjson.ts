@@ -28,6 +28,7 @@ const ndjson: Reporter = {
         reasons: f.reasons.map((x) => r.text(x)),
         api: r.text(req.api),
         tenant: r.text(req.tenant),
+        suppressed: f.suppressed ? { ...f.suppressed, reason: r.text(f.suppressed.reason), owner: r.text(f.suppressed.owner), at: r.text(f.suppressed.at) } : null,
       }) + '\n'
     );
   },

@@ -19,6 +19,9 @@ export function buildSummary(args: {
   /** Files in input directories not read because their names do not look like logs. */
   ignoredFiles?: string[];
   incidents: number;
+  outsidePeriod?: number;
+  period?: { since: number | undefined; until: number | undefined };
+  suppressions?: Summary['suppressions'];
   first: number;
   last: number;
 }): Summary {
@@ -35,11 +38,23 @@ export function buildSummary(args: {
     timezone: args.timezone,
     files: counters.files,
     ignoredFiles: args.ignoredFiles ?? [],
-    records: { read: counters.records, parsed: counters.parsed, skipped: counters.skipped, late: counters.late, unchecked: { ...counters.unchecked } },
+    records: {
+      read: counters.records,
+      parsed: counters.parsed,
+      skipped: counters.skipped,
+      late: counters.late,
+      unchecked: { ...counters.unchecked },
+      outsidePeriod: args.outsidePeriod ?? 0,
+    },
+    period: {
+      since: args.period?.since === undefined ? null : isoUtc(args.period.since),
+      until: args.period?.until === undefined ? null : isoUtc(args.period.until),
+    },
     skipped: counters.skipsByReason(),
     skipExamples: counters.examples,
-    findings: { total: aggregator.findings, letThrough: aggregator.letThrough, byRow, bySeverity },
+    findings: { total: aggregator.findings, letThrough: aggregator.letThrough, suppressed: aggregator.suppressed, byRow, bySeverity },
     incidents: args.incidents,
+    suppressions: args.suppressions ?? null,
     timeRange: {
       first: Number.isFinite(args.first) ? isoUtc(args.first) : null,
       last: Number.isFinite(args.last) ? isoUtc(args.last) : null,
@@ -56,6 +71,7 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
   const r = ctx.redact;
   const lines: string[] = [];
   lines.push(c.bold('Summary'));
+  if (s.tenant !== undefined) lines.push(`  Tenant:    ${s.tenant === '' ? '(none logged)' : r.text(s.tenant)} — this report holds only this tenant's requests`);
   lines.push(`  Policy:    ${s.policy === null ? c.yellow('none found (--policy, APIGUARD_POLICY, apiguard.yaml here or above)') : r.text(s.policy)}`);
   if (s.checks.mode === 'log-only') {
     lines.push(`  Checks:    ${c.yellow('without a key inventory, only what the logs alone show:')}`);
@@ -80,6 +96,9 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
   if (s.records.late > 0) {
     lines.push(c.yellow(`  Late:      ${plural(s.records.late, 'record')} arrived after later ones were judged (beyond --reorder-window); their rate/quota counts are approximate`));
   }
+  if (s.period.since || s.period.until) {
+    lines.push(`  Window:    ${s.period.since ?? 'start'} to ${s.period.until ?? 'end'} (--since/--until); ${plural(s.records.outsidePeriod, 'request')} outside it not judged`);
+  }
   if (s.timeRange.first && s.timeRange.last) {
     lines.push(`  Period:    ${localSpan(Date.parse(s.timeRange.first), Date.parse(s.timeRange.last), s.timezone, ' to ')} (${s.timezone})`);
   }
@@ -87,6 +106,11 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
   DECISION_TABLE.forEach((row, i) => {
     lines.push(`    row ${i + 1} ${row.id.padEnd(18)} ${n(s.findings.byRow[row.id]).padStart(7)}  ${row.cause}`);
   });
+  if (s.findings.suppressed > 0) lines.push(`    ${'suppressed'.padEnd(24)} ${n(s.findings.suppressed).padStart(7)}  accepted by ${s.suppressions ? r.text(s.suppressions.file) : 'suppressions'} (listed, not counted)`);
+  if (s.suppressions) {
+    for (const e of s.suppressions.expired) lines.push(c.yellow(`  Expired:   suppression at ${r.text(e.at)} ended ${e.expires} (${r.text(e.reason)}; ${r.text(e.owner)}): it no longer suppresses`));
+    for (const e of s.suppressions.stale) lines.push(c.yellow(`  Stale:     suppression at ${r.text(e.at)} matched nothing (${r.text(e.reason)}; ${r.text(e.owner)})`));
+  }
   const exposed = s.findings.byRow['key-exposed'];
   if (exposed > 0) lines.push(`    ${'key-exposed'.padEnd(24)} ${n(exposed).padStart(7)}  API key exposed in logs (rotate it)`);
   const { where, what } = s.records.unchecked;

@@ -39,7 +39,9 @@ function detailLines(i: Incident, ctx: ReportContext): string[] {
   // Rows decided by What already name each action in their reasons.
   const whatDecided = i.row === 'key-compromised' || i.row === 'invalid-for-role';
   const first = i.evidence[0];
+  const s = i.suppressed;
   return [
+    s ? c.dim(`${c.bold('Suppressed')} until ${s.expires}: ${r.text(s.reason)} (${r.text(s.owner)}; ${r.text(s.at)})`) : '',
     `${c.bold('Cause:')}    ${i.cause}`,
     `${c.bold('Response:')} ${i.responses.join('; ')}`,
     `${c.bold('Why:')}      ${counted(i.reasons, i.otherReasons, 4, r)}`,
@@ -48,7 +50,8 @@ function detailLines(i: Incident, ctx: ReportContext): string[] {
   ].filter(Boolean);
 }
 
-const severityLabel = (i: Incident, c: ChalkInstance): string => SEVERITY_STYLE[i.severity](c)(i.severity.toUpperCase());
+const severityLabel = (i: Incident, c: ChalkInstance): string =>
+  i.suppressed ? c.dim(`${i.severity.toUpperCase()} (suppressed)`) : SEVERITY_STYLE[i.severity](c)(i.severity.toUpperCase());
 
 /** Column widths for the table; key and IP are never narrower than their longest value. */
 function columnWidths(incidents: Incident[], ctx: ReportContext): number[] {

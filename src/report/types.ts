@@ -6,6 +6,8 @@ import type { Redactor } from './sanitize.js';
 
 export interface Summary {
   tool: { name: 'apiguard'; version: string };
+  /** Set in a per-tenant report (--split-by tenant): the tenant it is about, and nothing else. */
+  tenant?: string;
   /** The policy file used, or null when the scan ran without one. */
   policy: string | null;
   /**
@@ -18,18 +20,31 @@ export interface Summary {
   files: FileStats[];
   /** Files in input directories that were not read: their names do not look like logs. */
   ignoredFiles: string[];
-  records: { read: number; parsed: number; skipped: number; late: number; unchecked: { where: number; what: number } };
+  records: { read: number; parsed: number; skipped: number; late: number; unchecked: { where: number; what: number }; outsidePeriod: number };
+  /** --since / --until as ISO times, null when not given. */
+  period: { since: string | null; until: string | null };
   skipped: { reason: string; description: string; count: number }[];
   skipExamples: SkipExample[];
   findings: {
     total: number;
     letThrough: number;
+    /** Accepted by a suppression: listed, not counted in total, rows or --fail-on. */
+    suppressed: number;
     byRow: Record<RowId, number>;
     bySeverity: Record<Severity, number>;
   };
   incidents: number;
+  /** Suppression file state: entries in force, entries past their expiry, entries that matched nothing. */
+  suppressions: { file: string; active: number; expired: SuppressionNote[]; stale: SuppressionNote[] } | null;
   /** First and last request time among parsed records (ISO 8601 UTC), null when none. */
   timeRange: { first: string | null; last: string | null };
+}
+
+export interface SuppressionNote {
+  reason: string;
+  owner: string;
+  expires: string;
+  at: string;
 }
 
 export interface ScanReport {

@@ -123,6 +123,7 @@ describe('IncidentAggregator grouping', () => {
         actions: [{ text: 'DELETE /elastic/logs', count: 1 }],
         otherActions: 0,
         evidence: [{ file: 'gw.ndjson', line: 42 }],
+        suppressed: null,
       },
     ]);
   });

@@ -72,6 +72,7 @@ describe('ndjson reporter', () => {
       'reasons',
       'api',
       'tenant',
+      'suppressed',
     ]);
     expect(doc).toEqual({
       file: 'logs/gw.ndjson',
@@ -90,6 +91,7 @@ describe('ndjson reporter', () => {
       reasons: ['203.0.113.9 is not an analyst workstation', 'DELETE /elastic/logs not allowed for role analyst'],
       api: 'elastic',
       tenant: 'soc',
+      suppressed: null,
     });
   });
 
@@ -101,7 +103,7 @@ describe('ndjson reporter', () => {
     expect(out).toBe(
       '{"file":"logs/gw.ndjson","line":1,"time":"2026-11-20T03:00:41.000Z","row":"unauthenticated","cause":"API request not authenticated",' +
         '"responses":["Block API request"],"severity":"low","outcome":"blocked","key":"(no key)","ip":"203.0.113.9","method":"GET","path":"/x",' +
-        '"status":401,"reasons":["gateway answered 401"],"api":"","tenant":""}\n',
+        '"status":401,"reasons":["gateway answered 401"],"api":"","tenant":"","suppressed":null}\n',
     );
   });
 

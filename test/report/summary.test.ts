@@ -70,7 +70,8 @@ describe('buildSummary', () => {
         { file: 'logs/b.ndjson.gz', format: 'tyk-analytics', framing: '', gzip: true, records: 10, parsed: 9, skipped: 1, error: '' },
       ],
       ignoredFiles: [],
-      records: { read: 1_210, parsed: 1_207, skipped: 3, late: 0, unchecked: { where: 0, what: 0 } },
+      period: { since: null, until: null },
+      records: { read: 1_210, parsed: 1_207, skipped: 3, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 },
       skipped: [
         { reason: 'bad-json', description: 'not valid JSON', count: 2 },
         { reason: 'missing-ip', description: 'no client IP', count: 1 },
@@ -83,10 +84,12 @@ describe('buildSummary', () => {
       findings: {
         total: 4,
         letThrough: 2,
+        suppressed: 0,
         byRow: { unauthenticated: 1, 'wrong-workstation': 0, 'key-compromised': 2, 'invalid-for-role': 0, 'when-violation': 1, 'key-exposed': 0 },
         bySeverity: { low: 1, medium: 1, high: 0, critical: 2 },
       },
       incidents: 3,
+      suppressions: null,
       timeRange: { first: '2026-11-20T00:00:00.000Z', last: '2026-11-20T23:59:59.500Z' },
     });
   });
@@ -109,10 +112,11 @@ describe('buildSummary', () => {
   it('gives a null time range when no request was parsed', () => {
     const s = buildSummary({ ...base, counters: new Counters(), aggregator: new IncidentAggregator(), incidents: 0, first: Infinity, last: -Infinity });
     expect(s.timeRange).toEqual({ first: null, last: null });
-    expect(s.records).toEqual({ read: 0, parsed: 0, skipped: 0, late: 0, unchecked: { where: 0, what: 0 } });
+    expect(s.records).toEqual({ read: 0, parsed: 0, skipped: 0, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 });
     expect(s.findings).toEqual({
       total: 0,
       letThrough: 0,
+      suppressed: 0,
       byRow: { unauthenticated: 0, 'wrong-workstation': 0, 'key-compromised': 0, 'invalid-for-role': 0, 'when-violation': 0, 'key-exposed': 0 },
       bySeverity: { low: 0, medium: 0, high: 0, critical: 0 },
     });

@@ -1,4 +1,9 @@
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Suppressions } from '../../aggregate/suppressions.js';
 import { EXIT, InputError, UsageError } from '../../model/errors.js';
+import { parseIsoTime } from '../../normalise/time.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/finding.js';
 import { dirname, relative } from 'node:path';
 import { discoverPolicy } from '../../policy/discover.js';
@@ -6,10 +11,10 @@ import { loadPolicy } from '../../policy/load.js';
 import { Inventory, type Policy } from '../../policy/policy.js';
 import { expandInputs } from '../../read/sources.js';
 import { colourLevel, makeChalk } from '../../report/colour.js';
-import { reporterByName, type ReportContext } from '../../report/index.js';
+import { REPORTERS, reporterByName, type Reporter, type ReportContext, type ScanReport } from '../../report/index.js';
 import { Redactor } from '../../report/sanitize.js';
 import { buildSummary, renderSummaryText } from '../../report/summary.js';
-import { scan } from '../../pipeline/scan.js';
+import { scan, type TenantResult } from '../../pipeline/scan.js';
 import { parseDuration } from '../duration.js';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
 import { readWarnings, requireCompleteFiles, requireSomethingRead } from '../read-feedback.js';
@@ -19,10 +24,32 @@ export interface ScanFlags extends InputFlags {
   /** A file, or false for --no-policy; undefined: discover. */
   policy?: string | false;
   output: string;
+  /** FORMAT=PATH, repeatable: more outputs written to files in the same run. */
+  outputFile?: string[];
   failOn: string;
   strict?: boolean;
   reorderWindow: string;
   color?: boolean;
+  since?: string;
+  until?: string;
+  suppress?: string;
+  splitBy?: string;
+  splitDir?: string;
+}
+
+/** `2026-11-22` (UTC midnight) or an ISO time with a zone, for --since/--until. */
+function parseInstantFlag(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseIsoTime(`${text}T00:00:00Z`) : /(?:Z|[+-]\d{2}:\d{2})$/.test(text) ? parseIsoTime(text) : NaN;
+  if (Number.isNaN(t)) throw new UsageError(`${flag} '${text}' is not a date (2026-11-22, UTC midnight) or a time with a zone (2026-11-22T06:00:00+01:00)`);
+  return t;
+}
+
+/** A file name for a tenant's report: its name, made safe; a short hash keeps distinct names distinct. */
+function tenantFileName(tenant: string): string {
+  if (tenant === '') return 'no-tenant';
+  const safe = tenant.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+  return safe === tenant ? safe : `${safe}-${createHash('sha256').update(tenant).digest('hex').slice(0, 8)}`;
 }
 
 export interface Io {
@@ -47,7 +74,18 @@ function emptyPolicy(): Policy {
 
 export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promise<number> {
   const reporter = reporterByName(flags.output);
-  if (!reporter) throw new UsageError(`--output '${flags.output}' is not one of table, json, ndjson`);
+  if (!reporter) throw new UsageError(`--output '${flags.output}' is not one of ${REPORTERS.map((r) => r.meta.name).join(', ')}`);
+  const fileOutputs = (flags.outputFile ?? []).map((spec) => {
+    const m = /^([a-z]+)=(.+)$/.exec(spec);
+    const r = m ? reporterByName(m[1]!) : undefined;
+    if (!m || !r) throw new UsageError(`--output-file '${spec}' is not FORMAT=PATH with FORMAT one of ${REPORTERS.map((x) => x.meta.name).join(', ')}`);
+    return { reporter: r, path: m[2]! };
+  });
+  const since = parseInstantFlag(flags.since, '--since');
+  const until = parseInstantFlag(flags.until, '--until');
+  if (since !== undefined && until !== undefined && since >= until) throw new UsageError('--since must be before --until');
+  if (flags.splitBy !== undefined && flags.splitBy !== 'tenant') throw new UsageError(`--split-by '${flags.splitBy}' is not supported (tenant)`);
+
   const failOn = flags.failOn as Severity | 'none';
   if (failOn !== 'none' && !SEVERITIES.includes(failOn)) {
     throw new UsageError(`--fail-on '${flags.failOn}' is not one of ${SEVERITIES.join(', ')}, none`);
@@ -64,6 +102,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   const ignoredFiles: string[] = [];
   const sources = expandInputs(inputs, () => io.stdin as unknown as import('node:stream').Readable, (path) => ignoredFiles.push(path));
 
+  const suppressions = flags.suppress ? Suppressions.load(flags.suppress, referenceNow(io.env)) : null;
   const redact = new Redactor(policy.secrets);
   const out: ReportContext = {
     chalk: makeChalk(colourLevel(flags.color, Boolean(io.stdout.isTTY), io.env)),
@@ -71,6 +110,24 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     width: terminalWidth(io),
   };
   const err: ReportContext = { ...out, chalk: makeChalk(colourLevel(flags.color, Boolean(io.stderr.isTTY), io.env)) };
+  // Files never get colour; streamed outputs (ndjson) are written as findings come.
+  const plain: ReportContext = { ...out, chalk: makeChalk(0), width: 132 };
+  const streamed = fileOutputs.filter((o) => o.reporter.finding).map((o) => ({ ...o, fd: openOutput(o.path) }));
+  // With --split-by tenant, every output also goes to one file per tenant; streamed ones as findings come.
+  const splitDir = flags.splitBy === 'tenant' ? (flags.splitDir ?? 'apiguard-reports') : null;
+  const splitOutputs = [reporter, ...fileOutputs.map((o) => o.reporter)].filter((r, i, all) => all.indexOf(r) === i);
+  const splitStreamed = splitOutputs.filter((r) => r.finding).map((r) => ({ reporter: r }));
+  const tenantFds = new Map<Reporter, Map<string, number>>();
+  const tenantFd = (o: { reporter: Reporter }, tenant: string): number => {
+    let fds = tenantFds.get(o.reporter);
+    if (!fds) tenantFds.set(o.reporter, (fds = new Map()));
+    let fd = fds.get(tenant);
+    if (fd === undefined) {
+      mkdirSync(splitDir!, { recursive: true });
+      fds.set(tenant, (fd = openOutput(join(splitDir!, `${tenantFileName(tenant)}.${o.reporter.meta.name}`))));
+    }
+    return fd;
+  };
   const warn = (text: string): void => {
     io.stderr.write(`${err.chalk.yellow('apiguard: warning:')} ${text}\n`);
   };
@@ -81,26 +138,50 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     format,
     noHeader,
     reorderWindowMs,
-    onFinding: reporter.finding ? (f) => io.stdout.write(reporter.finding!(f, out)) : undefined,
+    since,
+    until,
+    perTenant: flags.splitBy === 'tenant',
+    decorate: suppressions ? (f) => suppressions.apply(f) : undefined,
+    onFinding: (f) => {
+      if (reporter.finding) io.stdout.write(reporter.finding(f, out));
+      for (const o of streamed) writeSync(o.fd, o.reporter.finding!(f, plain));
+      if (splitDir !== null) for (const o of splitStreamed) writeSync(tenantFd(o, f.request.tenant), o.reporter.finding!(f, plain));
+    },
     ...readWarnings(warn, redact),
   });
+  for (const o of streamed) closeSync(o.fd);
+  for (const fds of tenantFds.values()) for (const fd of fds.values()) closeSync(fd);
 
   const { counters, aggregator } = result;
   const incidents = aggregator.incidents();
-  const summary = buildSummary({
-    version: VERSION,
-    inventory: policy.hasInventory,
-    policy: found === null ? null : found.via === 'flag' ? found.file : `${found.file} (${found.via === 'env' ? 'from APIGUARD_POLICY' : 'found in ' + (relative(io.cwd, dirname(found.file)) || '.')})`,
-    timezone: policy.timezone,
-    counters,
-    aggregator,
-    ignoredFiles,
-    incidents: incidents.length,
-    first: result.first,
-    last: result.last,
-  });
+  const summaryOf = (agg: typeof aggregator, count: number, first: number, last: number) =>
+    buildSummary({
+      version: VERSION,
+      inventory: policy.hasInventory,
+      policy: found === null ? null : found.via === 'flag' ? found.file : `${found.file} (${found.via === 'env' ? 'from APIGUARD_POLICY' : 'found in ' + (relative(io.cwd, dirname(found.file)) || '.')})`,
+      timezone: policy.timezone,
+      counters,
+      aggregator: agg,
+      ignoredFiles,
+      incidents: count,
+      first,
+      last,
+      outsidePeriod: result.outsidePeriod,
+      period: { since, until },
+      suppressions: suppressions && { file: suppressions.file, active: suppressions.active, expired: suppressions.expired(), stale: suppressions.stale() },
+    });
+  const summary = summaryOf(aggregator, incidents.length, result.first, result.last);
   io.stdout.write(reporter.render({ summary, incidents }, out));
   if (reporter.meta.summaryToStderr) io.stderr.write(renderSummaryText(summary, err));
+  for (const o of fileOutputs) {
+    if (!o.reporter.finding) writeFileSync(o.path, o.reporter.render({ summary, incidents }, plain));
+  }
+  if (suppressions) {
+    for (const e of suppressions.expired()) warn(`suppression at ${redact.text(e.at)} expired on ${e.expires}; it no longer suppresses (${redact.text(e.reason)})`);
+    for (const e of suppressions.stale()) warn(`suppression at ${redact.text(e.at)} matched nothing in this scan (${redact.text(e.reason)})`);
+  }
+  if (splitDir !== null) writeTenantReports(result.tenants, summaryOf, splitDir, splitOutputs.filter((r) => !r.finding), plain, io);
+
 
   // Errors outrank findings: an incomplete read must not pass for a clean one.
   requireSomethingRead(counters);
@@ -117,4 +198,58 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     }
   }
   return EXIT.clean;
+}
+
+/** The time that decides which suppressions have expired: now, or APIGUARD_NOW (for reproducible runs and tests). */
+function referenceNow(env: NodeJS.ProcessEnv): number {
+  if (env.APIGUARD_NOW) {
+    const t = parseIsoTime(env.APIGUARD_NOW);
+    if (Number.isNaN(t)) throw new UsageError(`APIGUARD_NOW '${env.APIGUARD_NOW}' is not an ISO time`);
+    return t;
+  }
+  return Date.now();
+}
+
+function openOutput(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    throw new UsageError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * One report per tenant, with nothing of any other tenant in it: incidents, counts and the time
+ * range come from that tenant's requests only; the per-file statistics (which mix tenants) are
+ * left out.
+ */
+function writeTenantReports(
+  tenants: Map<string, TenantResult>,
+  summaryOf: (agg: TenantResult['aggregator'], count: number, first: number, last: number) => ScanReport['summary'],
+  dir: string,
+  outputs: Reporter[],
+  ctx: ReportContext,
+  io: Io,
+): void {
+  mkdirSync(dir, { recursive: true });
+  const names = [...tenants.keys()].sort();
+  for (const tenant of names) {
+    const t = tenants.get(tenant)!;
+    const incidents = t.aggregator.incidents();
+    const full = summaryOf(t.aggregator, incidents.length, t.first, t.last);
+    const summary: ScanReport['summary'] = {
+      ...full,
+      tenant,
+      files: [],
+      ignoredFiles: [],
+      skipped: [],
+      skipExamples: [],
+      records: { read: t.parsed, parsed: t.parsed, skipped: 0, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 },
+      suppressions: null,
+    };
+    for (const r of outputs) {
+      writeFileSync(join(dir, `${tenantFileName(tenant)}.${r.meta.name === 'table' ? 'txt' : r.meta.name}`), r.render({ summary, incidents }, ctx));
+    }
+  }
+  io.stderr.write(`apiguard: wrote ${names.length} tenant report${names.length === 1 ? '' : 's'} to ${dir}/\n`);
 }
