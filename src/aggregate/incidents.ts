@@ -75,8 +75,9 @@ interface Building
 }
 
 /** `AG-` + the first 16 hex of SHA-256 over key identity, row, source, and tenant when there is one. */
-export function incidentId(keyGroup: string, row: RowId, ip: string, tenant = ''): string {
-  const text = `apiguard/incident/v1\u0000${keyGroup}\u0000${row}\u0000${ip}${tenant ? `\u0000${tenant}` : ''}`;
+export function incidentId(keyGroup: string, row: RowId, ip: string, tenant = '', suppressed = false): string {
+  // The suppressed part of an incident (a suppression may cover only some actions) is an incident of its own.
+  const text = `apiguard/incident/v1\u0000${keyGroup}\u0000${row}\u0000${ip}${tenant ? `\u0000${tenant}` : ''}${suppressed ? '\u0000suppressed' : ''}`;
   return 'AG-' + createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
@@ -154,7 +155,7 @@ export class IncidentAggregator {
       const row = ROW_BY_ID.get(g.row)!;
       return {
         number: i + 1,
-        id: incidentId(g.group, g.row, g.ip, g.tenant),
+        id: incidentId(g.group, g.row, g.ip, g.tenant, g.suppressed !== null),
         tenant: g.tenant,
         row: g.row,
         rowNumber: rowNumber(g.row),

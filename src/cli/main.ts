@@ -6,6 +6,7 @@ import { neutraliseControls } from '../report/sanitize.js';
 import { runDetect, type DetectFlags } from './commands/detect.js';
 import { runFormats } from './commands/formats.js';
 import { runInit, type InitFlags } from './commands/init.js';
+import { runLearn, type LearnFlags } from './commands/learn.js';
 import { addInputOptions } from './input-options.js';
 import { runScan, type Io, type ScanFlags } from './commands/scan.js';
 import { VERSION } from './version.js';
@@ -44,6 +45,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--suppress <file>', 'accepted findings (YAML): key, row, optional network and action, reason, owner, expiry')
     .option('--split-by <field>', 'also write one report per tenant (the format\'s tenant field, e.g. Tyk org_id)')
     .option('--split-dir <dir>', 'where --split-by writes its reports', 'apiguard-reports')
+    .option('--state <file>', 'a learned baseline (apiguard learn): flag new networks, actions, hours and volume as row 5')
+    .option('--update-state', 'fold this scan\'s clean requests into the --state file')
     .option('--reorder-window <duration>', 'how far out of time order records may arrive and still be judged in order', '5m')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)')
@@ -67,6 +70,15 @@ ${EXIT_CODES_HELP}`,
     .option('-o, --output <name>', 'table or json', 'table')
     .action(async (inputs: string[], flags: DetectFlags) => {
       setExit(await runDetect(inputs, flags, io));
+    });
+
+  addInputOptions(root
+    .command('learn'))
+    .description('learn per key its networks, actions, active hours and hourly volume into a baseline state file')
+    .argument('<inputs...>', 'log files, directories, .gz files, or - for stdin')
+    .requiredOption('--state <file>', 'the state file: folded into when it exists, then replaced atomically')
+    .action(async (inputs: string[], flags: LearnFlags) => {
+      setExit(await runLearn(inputs, flags, io));
     });
 
   root

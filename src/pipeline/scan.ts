@@ -26,8 +26,8 @@ export interface ScanOptions extends ReadOptions {
   decorate?: (f: Finding) => void;
   /** Extra When checks judged with the table (learned baselines). */
   extraWhen?: (req: ApiRequest) => import('../model/finding.js').Verdict;
-  /** Called for each request that was judged (to learn from it). */
-  onJudged?: (req: ApiRequest) => void;
+  /** Called for each request that was judged, saying whether it gave a finding (to learn from clean ones). */
+  onJudged?: (req: ApiRequest, flagged: boolean) => void;
   /** Called for each violating request, in judgement (time) order. */
   onFinding?: (f: Finding) => void;
 }
@@ -66,17 +66,18 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     if (!t) tenants.set(req.tenant, (t = { aggregator: new IncidentAggregator(), parsed: 0, first: Infinity, last: -Infinity }));
     return t;
   };
-  const report = (finding: Finding | null): void => {
-    if (finding === null) return;
+  const report = (finding: Finding | null): boolean => {
+    if (finding === null) return false;
     opts.decorate?.(finding);
     aggregator.add(finding);
     if (opts.perTenant) tenantOf(finding.request).aggregator.add(finding);
     opts.onFinding?.(finding);
+    return true;
   };
   const reorder = new Reorderer(opts.reorderWindowMs, (req) => {
-    report(judge.judge(req));
-    if (req.exposedKey) report(judge.exposure(req));
-    opts.onJudged?.(req);
+    const flagged = report(judge.judge(req));
+    const exposed = req.exposedKey ? report(judge.exposure(req)) : false;
+    opts.onJudged?.(req, flagged || exposed);
   });
   const read = await readRequests(opts, (req) => {
     if (req.time < since || req.time >= until) {

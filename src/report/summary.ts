@@ -22,6 +22,7 @@ export function buildSummary(args: {
   outsidePeriod?: number;
   period?: { since: number | undefined; until: number | undefined };
   suppressions?: Summary['suppressions'];
+  baseline?: Summary['baseline'];
   first: number;
   last: number;
 }): Summary {
@@ -55,6 +56,7 @@ export function buildSummary(args: {
     findings: { total: aggregator.findings, letThrough: aggregator.letThrough, suppressed: aggregator.suppressed, byRow, bySeverity },
     incidents: args.incidents,
     suppressions: args.suppressions ?? null,
+    baseline: args.baseline ?? null,
     timeRange: {
       first: Number.isFinite(args.first) ? isoUtc(args.first) : null,
       last: Number.isFinite(args.last) ? isoUtc(args.last) : null,
@@ -79,6 +81,13 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
     for (const check of s.checks.needPolicy) lines.push(`    skipped: ${check} (needs a policy)`);
     const files = s.files.map((f) => r.text(f.file)).join(' ') || 'FILES';
     lines.push(`    Draft a policy from these logs: apiguard init ${files} > apiguard.yaml`);
+  }
+  if (s.baseline) {
+    lines.push(`  Baseline:  ${r.text(s.baseline.file)}${s.baseline.updated ? ' (updated with this scan\'s clean requests)' : ''}`);
+    for (const check of s.baseline.checks) lines.push(`    ran:     ${check}`);
+    if (s.baseline.notInState + s.baseline.littleHistory > 0) {
+      lines.push(`    not judged: ${plural(s.baseline.notInState, 'request')} of keys it never learned, ${plural(s.baseline.littleHistory, 'request')} of keys with too little history`);
+    }
   }
   lines.push(`  Files:     ${plural(s.files.length, 'file')}`);
   for (const f of s.files) {

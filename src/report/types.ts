@@ -34,6 +34,8 @@ export interface Summary {
     bySeverity: Record<Severity, number>;
   };
   incidents: number;
+  /** The learned baseline judged against (--state): its checks, the keys it could not judge, whether it was updated. */
+  baseline?: { file: string; checks: string[]; notInState: number; littleHistory: number; updated: boolean } | null;
   /** Suppression file state: entries in force, entries past their expiry, entries that matched nothing. */
   suppressions: { file: string; active: number; expired: SuppressionNote[]; stale: SuppressionNote[] } | null;
   /** First and last request time among parsed records (ISO 8601 UTC), null when none. */

@@ -182,3 +182,76 @@ describe('--split-by tenant', () => {
     expect(a.summary.findings.total + b.summary.findings.total).toBe(103);
   });
 });
+
+describe('apiguard learn, scan --state, --update-state', () => {
+  const all = readFileSync(join(ROOT, DEMO), 'utf8').trimEnd().split('\n');
+  const day = (d: string) => all.filter((l) => l.includes(`"timestamp":"2026-11-${d}`));
+  const thu = join(tmp, 'thu.ndjson');
+  const fri = join(tmp, 'fri.ndjson');
+  writeFileSync(thu, day('19').join('\n') + '\n');
+  writeFileSync(fri, day('20').join('\n') + '\n');
+  const state = join(tmp, 'state.json');
+  const learn = runCli(['learn', thu, '--state', state]);
+
+  it('learns a small, deterministic state with no raw key in it', () => {
+    expect(learn.status).toBe(0);
+    expect(learn.stderr).toMatch(/^apiguard: learned \d+ keys? from \d+ requests/);
+    const text = readFileSync(state, 'utf8');
+    expect(JSON.parse(text)).toMatchObject({ version: 1 });
+    expect(text.length).toBeLessThan(64 * 1024);
+    const again = join(tmp, 'state2.json');
+    runCli(['learn', thu, '--state', again]);
+    expect(readFileSync(again, 'utf8')).toBe(text);
+    for (const hash of ['3f9a1c0d7be24e51', 'a1b2c3d4e5f60718', '9f2c4e6a8b0d1f35']) expect(text).not.toContain(hash);
+  });
+
+  it('flags what the key never did while learning as row 5 anomalies, with the rule', () => {
+    const r = runCli(['scan', fri, '--state', state, '-o', 'ndjson', '--no-policy']);
+    const findings = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { row: string; ip: string; reasons: string[] });
+    const anomalies = findings.filter((f) => f.row === 'when-violation');
+    const kinds = new Set(anomalies.flatMap((f) => f.reasons.map((x) => /^(new network|new action|new hour|hourly volume|burst)/.exec(x)?.[1] ?? x)));
+    // Friday brings Alice's VPN (a new network), her forbidden tries (new actions) and new hours;
+    // the burst comes from the log-only checks, which still run without a policy.
+    expect([...kinds].sort()).toEqual(['burst', 'new action', 'new hour', 'new network']);
+    expect(anomalies.find((f) => f.reasons[0]!.startsWith('new network'))!.reasons[0]).toMatch(/^new network 2001:db8:42::\/64 for this key \(learned from \d+ requests on 1 day: /);
+    expect(r.stderr).toContain(`Baseline:  ${state}`);
+  });
+
+  it('--update-state folds the scan\'s clean requests in', () => {
+    const copy = join(tmp, 'state-updated.json');
+    writeFileSync(copy, readFileSync(state));
+    const r = runCli(['scan', fri, '--state', copy, '--update-state', '-o', 'json', '--no-policy']);
+    expect(r.stderr).toMatch(/apiguard: folded \d+ clean requests into /);
+    expect(readFileSync(copy, 'utf8')).not.toBe(readFileSync(state, 'utf8'));
+  });
+
+  it.each([
+    [['scan', fri, '--update-state'], /--update-state needs --state FILE/, 2],
+    [['learn', thu], /required option '--state <file>' not specified/, 2],
+  ])('%j', (args, message, status) => {
+    const r = runCli(args);
+    expect(r.status).toBe(status);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('a state file of another kind is refused with exit 2', () => {
+    const foreign = join(tmp, 'foreign.json');
+    writeFileSync(foreign, '{"version": 9, "keys": {}}');
+    const r = runCli(['scan', fri, '--state', foreign]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(foreign);
+  });
+});
+
+describe('every output through the CLI', () => {
+  it.each(['sarif', 'ecs', 'csv', 'junit'])('%s is written by --output and --output-file alike, deterministically', (format) => {
+    const file = join(tmp, `out.${format}`);
+    const r = runCli(['scan', '-p', POLICY, DEMO, '-o', format, '--output-file', `${format}=${file}`]);
+    expect(r.status).toBe(1);
+    expect(r.stdout.length).toBeGreaterThan(100);
+    expect(readFileSync(file, 'utf8')).toBe(r.stdout);
+    expect(r.stdout).not.toContain('deadbeefcafef00d');
+    expect(r.stderr).toContain('Records:   1,138 read'); // machine outputs keep the summary on stderr
+    expect(runCli(['scan', '-p', POLICY, DEMO, '-o', format]).stdout).toBe(r.stdout);
+  });
+});

@@ -102,6 +102,7 @@ describe('json reporter', () => {
         },
         incidents: 2,
         suppressions: null,
+        baseline: null,
         timeRange: { first: '2026-11-20T03:00:41.000Z', last: '2026-11-20T09:00:00.000Z' },
       },
       incidents: [

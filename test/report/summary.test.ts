@@ -90,6 +90,7 @@ describe('buildSummary', () => {
       },
       incidents: 3,
       suppressions: null,
+      baseline: null,
       timeRange: { first: '2026-11-20T00:00:00.000Z', last: '2026-11-20T23:59:59.500Z' },
     });
   });

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Suppressions } from '../../aggregate/suppressions.js';
+import { BASELINE_CHECKS, BaselineChecks } from '../../baseline/checks.js';
+import { BaselineLearner } from '../../baseline/learn.js';
+import { readState, writeState } from '../../baseline/state.js';
 import { EXIT, InputError, UsageError } from '../../model/errors.js';
 import { parseIsoTime } from '../../normalise/time.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/finding.js';
@@ -35,6 +38,9 @@ export interface ScanFlags extends InputFlags {
   suppress?: string;
   splitBy?: string;
   splitDir?: string;
+  /** Learned baseline (apiguard learn): judge against it, and with updateState fold this scan's clean requests into it. */
+  state?: string;
+  updateState?: boolean;
 }
 
 /** `2026-11-22` (UTC midnight) or an ISO time with a zone, for --since/--until. */
@@ -85,6 +91,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   const until = parseInstantFlag(flags.until, '--until');
   if (since !== undefined && until !== undefined && since >= until) throw new UsageError('--since must be before --until');
   if (flags.splitBy !== undefined && flags.splitBy !== 'tenant') throw new UsageError(`--split-by '${flags.splitBy}' is not supported (tenant)`);
+  if (flags.updateState && !flags.state) throw new UsageError('--update-state needs --state FILE');
 
   const failOn = flags.failOn as Severity | 'none';
   if (failOn !== 'none' && !SEVERITIES.includes(failOn)) {
@@ -103,6 +110,9 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   const sources = expandInputs(inputs, () => io.stdin as unknown as import('node:stream').Readable, (path) => ignoredFiles.push(path));
 
   const suppressions = flags.suppress ? Suppressions.load(flags.suppress, referenceNow(io.env)) : null;
+  const baselineState = flags.state ? readState(flags.state) : null;
+  const baseline = baselineState ? new BaselineChecks(baselineState) : null;
+  const learner = flags.updateState ? new BaselineLearner() : null;
   const redact = new Redactor(policy.secrets);
   const out: ReportContext = {
     chalk: makeChalk(colourLevel(flags.color, Boolean(io.stdout.isTTY), io.env)),
@@ -142,6 +152,9 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     until,
     perTenant: flags.splitBy === 'tenant',
     decorate: suppressions ? (f) => suppressions.apply(f) : undefined,
+    extraWhen: baseline ? (req) => baseline.judge(req) : undefined,
+    // Only clean requests become normal: accepting an anomaly is a person's decision (apiguard learn).
+    onJudged: learner ? (req, flagged) => !flagged && learner.add(req) : undefined,
     onFinding: (f) => {
       if (reporter.finding) io.stdout.write(reporter.finding(f, out));
       for (const o of streamed) writeSync(o.fd, o.reporter.finding!(f, plain));
@@ -169,6 +182,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
       outsidePeriod: result.outsidePeriod,
       period: { since, until },
       suppressions: suppressions && { file: suppressions.file, active: suppressions.active, expired: suppressions.expired(), stale: suppressions.stale() },
+      baseline: baseline && { file: flags.state!, checks: [...BASELINE_CHECKS], notInState: baseline.unjudged.notInState, littleHistory: baseline.unjudged.littleHistory, updated: learner !== null },
     });
   const summary = summaryOf(aggregator, incidents.length, result.first, result.last);
   io.stdout.write(reporter.render({ summary, incidents }, out));
@@ -186,6 +200,11 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   // Errors outrank findings: an incomplete read must not pass for a clean one.
   requireSomethingRead(counters);
   requireCompleteFiles(counters, redact);
+  // Only after a complete read: folding half a file in, then the repaired file, would count twice.
+  if (learner && baselineState) {
+    const bytes = writeState(flags.state!, learner.finish(baselineState));
+    io.stderr.write(`apiguard: folded ${learner.stats.requests} clean requests into ${redact.text(flags.state!)} (${bytes} bytes)\n`);
+  }
   if (flags.strict && counters.skipped > 0) {
     throw new InputError(`--strict: ${counters.skipped} record${counters.skipped === 1 ? ' was' : 's were'} skipped`);
   }
