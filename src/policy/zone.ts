@@ -19,17 +19,33 @@ export function isValidTimeZone(zone: string): boolean {
 
 /**
  * Converts instants to local wall-clock time in one IANA zone, correct across DST.
- * Offsets are looked up once per quarter hour (every real zone changes offset on a quarter-hour
- * boundary in UTC) and cached, so the per-request cost is one Map lookup, not an Intl call.
+ * Offsets are looked up once per UTC day when the day has no change, else once per quarter hour
+ * (every real zone changes offset on a quarter-hour boundary in UTC), and cached: the per-request
+ * cost is a Map lookup, not an Intl call.
  */
 export class ZoneClock {
   private readonly offsets = new Map<number, number>();
+  /** Per UTC day: its offset when it is the same at both ends (no change that day), else NaN. */
+  private readonly days = new Map<number, number>();
 
   constructor(readonly zone: string) {}
 
   /** Offset from UTC in milliseconds at instant `ms`. */
   offsetAt(ms: number): number {
-    const bucket = Math.floor(ms / QUARTER_HOUR);
+    // Zones change offset at most once a day: a day with the same offset at both ends has none.
+    const day = Math.floor(ms / DAY);
+    let whole = this.days.get(day);
+    if (whole === undefined) {
+      const start = this.quarterOffset(day * (DAY / QUARTER_HOUR));
+      const end = this.quarterOffset((day + 1) * (DAY / QUARTER_HOUR) - 1);
+      whole = start === end ? start : NaN;
+      if (this.days.size > 20_000) this.days.clear();
+      this.days.set(day, whole);
+    }
+    return Number.isNaN(whole) ? this.quarterOffset(Math.floor(ms / QUARTER_HOUR)) : whole;
+  }
+
+  private quarterOffset(bucket: number): number {
     let off = this.offsets.get(bucket);
     if (off === undefined) {
       off = tzOffset(this.zone, new Date(bucket * QUARTER_HOUR)) * 60_000;
