@@ -33,8 +33,10 @@ function decodeUnreserved(p: string): string {
 
 export function normalisePath(raw: string): string {
   let p = raw;
-  const cut = p.search(/[?#]/);
-  if (cut >= 0) p = p.slice(0, cut);
+  const q = p.indexOf('?');
+  if (q >= 0) p = p.slice(0, q);
+  const h = p.indexOf('#');
+  if (h >= 0) p = p.slice(0, h);
   // Absolute-form request targets (http://host/path) carry the path after the authority.
   if (p.startsWith('http://') || p.startsWith('https://')) {
     const slash = p.indexOf('/', p.indexOf('//') + 2);
