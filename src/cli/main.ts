@@ -39,7 +39,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --output <name>', 'output format').choices(REPORTERS.map((r) => r.meta.name)).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none']).default('low'))
     .option('--strict', 'exit 3 when any record is skipped')
-    .option('--output-file <format=path>', 'also write an output to a file, e.g. sarif=out.sarif; repeatable', collectValues, [])
+    .option('--output-file <format=path>', 'also write an output to a file, e.g. sarif=out.sarif; repeatable', collectValues)
     .option('--since <time>', 'judge only requests at or after this date (UTC midnight) or ISO time')
     .option('--until <time>', 'judge only requests before this date (UTC midnight) or ISO time')
     .option('--suppress <file>', 'accepted findings (YAML): key, row, optional network and action, reason, owner, expiry')
@@ -113,8 +113,8 @@ under 5% of its requests are left out and listed at the end; the scan reports th
   return root;
 }
 
-function collectValues(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collectValues(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */
