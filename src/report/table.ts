@@ -107,8 +107,11 @@ const tableReporter: Reporter = {
     if (report.incidents.length === 0) {
       return `${c.green(`No findings in ${plural(s.records.parsed, 'request')}.`)}\n\n${renderSummaryText(s, ctx)}`;
     }
+    const open = report.incidents.filter((i) => i.suppressed === null).length;
+    const suppressed = report.incidents.length - open;
     const title = c.bold(
-      `${plural(report.incidents.length, 'incident')} from ${plural(s.findings.total, 'violating request')} (${n(s.findings.letThrough)} let through by the gateway)`,
+      `${plural(open, 'incident')} from ${plural(s.findings.total, 'violating request')} (${n(s.findings.letThrough)} let through by the gateway)` +
+        (suppressed ? `, and ${plural(suppressed, 'suppressed incident')} (${plural(s.findings.suppressed, 'request')})` : ''),
     );
     const widths = columnWidths(report.incidents, ctx);
     const tableWidth = widths.reduce((a, b) => a + b, 0) + widths.length + 1;

@@ -33,6 +33,7 @@ export interface Summary {
     byRow: Record<RowId, number>;
     bySeverity: Record<Severity, number>;
   };
+  /** Open incidents (suppressed ones are counted in findings.suppressed). */
   incidents: number;
   /** The learned baseline judged against (--state): its checks, the keys it could not judge, whether it was updated. */
   baseline?: { file: string; checks: string[]; notInState: number; littleHistory: number; updated: boolean } | null;

@@ -255,3 +255,14 @@ describe('every output through the CLI', () => {
     expect(runCli(['scan', '-p', POLICY, DEMO, '-o', format]).stdout).toBe(r.stdout);
   });
 });
+
+describe('the table with suppressions', () => {
+  it('counts open incidents in its title and names the suppressed ones apart', () => {
+    const f = join(tmp, 'title.yaml');
+    writeFileSync(f, 'version: 1\nsuppressions:\n  - key: soar-enrichment\n    row: when-violation\n    reason: batch\n    owner: soc\n    expires: 2027-01-31\n');
+    const r = runCli(['scan', '-p', POLICY, DEMO, '--suppress', f], { env: NOW });
+    expect(r.stdout.split('\n')[0]).toBe('9 incidents from 85 violating requests (40 let through by the gateway), and 1 suppressed incident (18 requests)');
+    expect(r.stdout).toContain('Findings:  85 violating requests in 9 incidents');
+    expect(r.stdout).toContain('HIGH (suppressed)');
+  });
+});

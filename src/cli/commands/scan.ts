@@ -184,7 +184,8 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
       suppressions: suppressions && { file: suppressions.file, active: suppressions.active, expired: suppressions.expired(), stale: suppressions.stale() },
       baseline: baseline && { file: flags.state!, checks: [...BASELINE_CHECKS], notInState: baseline.unjudged.notInState, littleHistory: baseline.unjudged.littleHistory, updated: learner !== null },
     });
-  const summary = summaryOf(aggregator, incidents.length, result.first, result.last);
+  const openCount = (list: typeof incidents): number => list.filter((i) => i.suppressed === null).length;
+  const summary = summaryOf(aggregator, openCount(incidents), result.first, result.last);
   io.stdout.write(reporter.render({ summary, incidents }, out));
   if (reporter.meta.summaryToStderr) io.stderr.write(renderSummaryText(summary, err));
   for (const o of fileOutputs) {
@@ -255,7 +256,7 @@ function writeTenantReports(
   for (const tenant of names) {
     const t = tenants.get(tenant)!;
     const incidents = t.aggregator.incidents();
-    const full = summaryOf(t.aggregator, incidents.length, t.first, t.last);
+    const full = summaryOf(t.aggregator, incidents.filter((i) => i.suppressed === null).length, t.first, t.last);
     const summary: ScanReport['summary'] = {
       ...full,
       tenant,
