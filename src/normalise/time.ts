@@ -1,38 +1,72 @@
 /**
- * Timestamp parsing for the hot path. `Date.parse` is ~10x faster than date-fns `parseISO`
- * (measured, see README), but it is lenient (`Date.parse("1")` is a date) and reads zoneless
- * strings as machine-local time; so check the shape first and read zoneless times as UTC.
+ * Timestamp parsing for the hot path: a hand-written reader of ISO 8601 / RFC 3339 over character
+ * codes, several times faster than a regex plus `Date.parse` (and date-fns `parseISO` is ~10×
+ * slower than `Date.parse`). It is strict where `Date.parse` is lenient: `Date.parse("1")` is a
+ * date, and it rolls impossible dates over (Feb 30 → Mar 2); a security tool must refuse both.
+ * A time without a zone is read as UTC (the formats apply --log-timezone where it matters).
  */
 
-const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
-
-/** Parses an ISO 8601 / RFC 3339 timestamp (any number of fraction digits) to epoch ms, or NaN. */
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Date.parse rolls impossible dates over (Feb 30 → Mar 2); a security tool must refuse them. */
-function validCalendar(s: string): boolean {
-  const year = Number(s.slice(0, 4));
-  const month = Number(s.slice(5, 7));
-  const day = Number(s.slice(8, 10));
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return false;
-  return Number(s.slice(11, 13)) < 24 && Number(s.slice(14, 16)) < 60;
+/** The number written by the digits s[i, i + n), or -1 if any is not a digit. */
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
+/**
+ * `YYYY-MM-DD[T ]hh:mm[:ss[.fraction]][Z|±hh[:]mm]` to epoch ms, or NaN. Any number of fraction
+ * digits (Tyk writes nanoseconds); milliseconds are kept.
+ */
 export function parseIsoTime(s: string): number {
-  const m = ISO_SHAPE.exec(s);
-  if (!m || !validCalendar(s)) return NaN;
-  let text = s;
-  if (m[2] && m[2].length > 4) {
-    // more than millisecond precision: V8 accepts it, but trim to be engine-independent
-    const dot = s.indexOf('.', 17);
-    text = s.slice(0, dot + 4) + s.slice(dot + m[2].length);
+  const n = s.length;
+  if (n < 16 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58) return NaN;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return NaN; // 'T' or ' '
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  // Date.UTC maps years 0–99 to 1900–1999; no log is that old anyway.
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return NaN;
+  let i = 16;
+  let second = 0;
+  let ms = 0;
+  if (i < n && s.charCodeAt(i) === 58) {
+    second = digits(s, i + 1, 2);
+    if (second < 0 || second > 59) return NaN;
+    i += 3;
+    if (i < n && s.charCodeAt(i) === 46) {
+      i++;
+      const start = i;
+      while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+      if (i === start) return NaN;
+      const frac = s.slice(start, Math.min(i, start + 3));
+      ms = Number(frac.padEnd(3, '0'));
+    }
   }
-  if (!m[3]) text += 'Z';
-  else if (m[3].length === 5) text = text.slice(0, -2) + ':' + text.slice(-2); // +0100 → +01:00
-  if (text.charCodeAt(10) === 32) text = text.slice(0, 10) + 'T' + text.slice(11);
-  return Date.parse(text);
+  let offset = 0;
+  if (i < n) {
+    const c = s.charCodeAt(i);
+    if ((c === 90 || c === 122) && i === n - 1) {
+      // Z
+    } else if (c === 43 || c === 45) {
+      const oh = digits(s, i + 1, 2);
+      const colon = s.charCodeAt(i + 3) === 58 ? 1 : 0;
+      const om = digits(s, i + 3 + colon, 2);
+      if (oh < 0 || om < 0 || oh > 23 || om > 59 || i + 5 + colon !== n) return NaN;
+      offset = (c === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+    } else return NaN;
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
 }
 
 /** Epoch ms → `2026-11-20T08:15:00.000Z`. */
