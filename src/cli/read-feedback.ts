@@ -1,5 +1,9 @@
 import type { Counters, FileStats, SkipExample } from '../aggregate/counters.js';
-import { InputError } from '../model/errors.js';
+import type { Readable } from 'node:stream';
+import { InputError, UsageError } from '../model/errors.js';
+import { expandInputs, type Source } from '../read/sources.js';
+import { colourLevel, makeChalk } from '../report/colour.js';
+import type { Io } from './commands/scan.js';
 import { SKIP_REASONS } from '../model/skip.js';
 import type { Redactor } from '../report/sanitize.js';
 
@@ -27,4 +31,22 @@ export function requireCompleteFiles(counters: Counters, redact: Redactor): void
   const broken = counters.files.filter((f) => f.error);
   if (broken.length === 0) return;
   throw new InputError(`${broken.length} file${broken.length === 1 ? '' : 's'} could not be read completely: ${broken.map((f) => redact.text(f.file)).join(', ')}`);
+}
+
+/** The warning line every command writes on stderr, coloured only for a terminal. */
+export function stderrWarner(io: Io, color?: boolean): (text: string) => void {
+  const chalk = makeChalk(colourLevel(color, Boolean(io.stderr.isTTY), io.env));
+  return (text) => void io.stderr.write(`${chalk.yellow('apiguard: warning:')} ${text}\n`);
+}
+
+/**
+ * The inputs to read: as given, or standard input when piped and none are given (a terminal
+ * gets a usage error instead of a hang). Files skipped in directories are passed to `ignored`.
+ */
+export function inputSources(inputs: string[], io: Io, ignored: (path: string) => void): Source[] {
+  if (inputs.length === 0) {
+    if (io.stdin.isTTY) throw new UsageError('no input: give log files or directories, or - for standard input');
+    inputs = ['-'];
+  }
+  return expandInputs(inputs, () => io.stdin as unknown as Readable, ignored);
 }

@@ -1,13 +1,10 @@
-import type { Readable } from 'node:stream';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
-import { readWarnings, requireCompleteFiles, requireSomethingRead } from '../read-feedback.js';
+import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
 import { draftPolicy } from '../../init/draft.js';
 import { TrafficLearner } from '../../init/learn.js';
 import { EXIT, UsageError } from '../../model/errors.js';
 import { readRequests } from '../../pipeline/requests.js';
 import { ZoneClock, isValidTimeZone } from '../../policy/zone.js';
-import { expandInputs } from '../../read/sources.js';
-import { colourLevel, makeChalk } from '../../report/colour.js';
 import { Redactor } from '../../report/sanitize.js';
 import type { Io } from './scan.js';
 
@@ -56,19 +53,12 @@ export async function runInit(inputs: string[], flags: InitFlags, io: Io): Promi
   const margin = marginFlag(flags.margin);
   const { format, noHeader } = applyInputOptions(flags);
 
-  if (inputs.length === 0) {
-    if (io.stdin.isTTY) throw new UsageError('no input: give log files or directories, or - for standard input');
-    inputs = ['-'];
-  }
   const ignoredFiles: string[] = [];
-  const sources = expandInputs(inputs, () => io.stdin as unknown as Readable, (path) => ignoredFiles.push(path));
+  const sources = inputSources(inputs, io, (path) => ignoredFiles.push(path));
 
   // No policy yet, so no known raw keys to mask: log-derived text is still neutralised.
   const redact = new Redactor([]);
-  const chalk = makeChalk(colourLevel(undefined, Boolean(io.stderr.isTTY), io.env));
-  const warn = (text: string): void => {
-    io.stderr.write(`${chalk.yellow('apiguard: warning:')} ${text}\n`);
-  };
+  const warn = stderrWarner(io);
   for (const path of ignoredFiles) warn(`${redact.text(path)}: ignored (not named like a log file)`);
 
   const learner = new TrafficLearner({ clock: new ZoneClock(timezone), prefix4, prefix6 });

@@ -1,13 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
-import { readWarnings, requireCompleteFiles, requireSomethingRead } from '../read-feedback.js';
+import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
 import { BaselineLearner } from '../../baseline/learn.js';
 import { readState, writeState } from '../../baseline/state.js';
 import { EXIT, UsageError } from '../../model/errors.js';
 import { readRequests } from '../../pipeline/requests.js';
-import { expandInputs } from '../../read/sources.js';
-import { colourLevel, makeChalk } from '../../report/colour.js';
 import { Redactor } from '../../report/sanitize.js';
 import type { Io } from './scan.js';
 
@@ -29,21 +26,14 @@ export async function runLearn(inputs: string[], flags: LearnFlags, io: Io): Pro
   if (file === undefined || file === '') throw new UsageError('--state FILE is required: the baseline state file to create or fold into');
   const { format, noHeader } = applyInputOptions(flags);
 
-  if (inputs.length === 0) {
-    if (io.stdin.isTTY) throw new UsageError('no input: give log files or directories, or - for standard input');
-    inputs = ['-'];
-  }
   // A bad state file fails before the logs are read (exit 2), and is left as it is.
   const previous = existsSync(file) ? readState(file) : undefined;
 
   const ignoredFiles: string[] = [];
-  const sources = expandInputs(inputs, () => io.stdin as unknown as Readable, (path) => ignoredFiles.push(path));
+  const sources = inputSources(inputs, io, (path) => ignoredFiles.push(path));
   // Log-derived text is neutralised; file names are shown as given.
   const redact = new Redactor([]);
-  const chalk = makeChalk(colourLevel(undefined, Boolean(io.stderr.isTTY), io.env));
-  const warn = (text: string): void => {
-    io.stderr.write(`${chalk.yellow('apiguard: warning:')} ${text}\n`);
-  };
+  const warn = stderrWarner(io);
   for (const path of ignoredFiles) warn(`${redact.text(path)}: ignored (not named like a log file)`);
 
   const learner = new BaselineLearner();

@@ -12,7 +12,6 @@ import { dirname, relative } from 'node:path';
 import { discoverPolicy } from '../../policy/discover.js';
 import { loadPolicy } from '../../policy/load.js';
 import { Inventory, type Policy } from '../../policy/policy.js';
-import { expandInputs } from '../../read/sources.js';
 import { colourLevel, makeChalk } from '../../report/colour.js';
 import { REPORTERS, reporterByName, type Reporter, type ReportContext, type ScanReport } from '../../report/index.js';
 import { Redactor } from '../../report/sanitize.js';
@@ -20,7 +19,7 @@ import { buildSummary, renderSummaryText } from '../../report/summary.js';
 import { scan, type TenantResult } from '../../pipeline/scan.js';
 import { parseDuration } from '../duration.js';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
-import { readWarnings, requireCompleteFiles, requireSomethingRead } from '../read-feedback.js';
+import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
 import { VERSION } from '../version.js';
 
 export interface ScanFlags extends InputFlags {
@@ -100,14 +99,10 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   const { format, noHeader } = applyInputOptions(flags);
   const reorderWindowMs = parseDuration(flags.reorderWindow, '--reorder-window');
 
-  if (inputs.length === 0) {
-    if (io.stdin.isTTY) throw new UsageError('no input: give log files or directories, or - for standard input');
-    inputs = ['-'];
-  }
   const found = discoverPolicy(flags.policy, io.env, io.cwd);
   const policy = found === null ? emptyPolicy() : loadPolicy(found.file);
   const ignoredFiles: string[] = [];
-  const sources = expandInputs(inputs, () => io.stdin as unknown as import('node:stream').Readable, (path) => ignoredFiles.push(path));
+  const sources = inputSources(inputs, io, (path) => ignoredFiles.push(path));
 
   const suppressions = flags.suppress ? Suppressions.load(flags.suppress, referenceNow(io.env)) : null;
   const baselineState = flags.state ? readState(flags.state) : null;
@@ -138,9 +133,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     }
     return fd;
   };
-  const warn = (text: string): void => {
-    io.stderr.write(`${err.chalk.yellow('apiguard: warning:')} ${text}\n`);
-  };
+  const warn = stderrWarner(io, flags.color);
 
   const result = await scan({
     sources,
