@@ -1,5 +1,5 @@
 import { Skip, skip } from '../model/skip.js';
-import { decodeJsonLine } from './ndjson.js';
+import { decodeJsonLine, jsonErrorDetail } from './ndjson.js';
 
 /**
  * How records are framed in a file, found from its first line: one JSON value per line, one JSON
@@ -29,20 +29,40 @@ const LOGFMT_START = /^[A-Za-z_][\w.-]*=(?:"(?:[^"\\]|\\.)*"|\S*)(?:\s+[A-Za-z_]
 /** CloudWatch's S3 export prefixes each message with its ISO time: `2020-02-20T07:01:01.000Z {...}`. */
 export const TIME_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z (?=[{[])/;
 
-/** Picks the framing from the first non-blank line. */
-export function sniffFraming(first: string): Framing {
-  const t = first.trimStart();
-  const body = t.replace(TIME_PREFIX, '');
-  if (body.startsWith('{') || body.startsWith('[')) {
-    try {
-      JSON.parse(body);
-      return 'ndjson';
-    } catch {
-      return 'json-document';
-    }
+/** Non-blank lines looked at to pick the framing: one broken first line must not decide it. */
+export const SNIFF_LINES = 5;
+
+/** A whole JSON object or array on one unindented line (an NDJSON record, not a pretty-printed fragment). */
+function isJsonLine(line: string): boolean {
+  const c = line.charCodeAt(0);
+  if (c !== 123 && c !== 91) return false;
+  try {
+    const v: unknown = JSON.parse(line);
+    return typeof v === 'object' && v !== null;
+  } catch {
+    return false;
   }
-  if (CLF_LINE.test(t)) return 'clf';
-  if (LOGFMT_START.test(t)) return 'logfmt';
+}
+
+/**
+ * Picks the framing from a file's first non-blank lines (up to SNIFF_LINES): NDJSON when the first
+ * is a JSON record, or when it opens JSON it does not complete but most lines after it are records
+ * (a truncated first line), else a whole-file JSON document; NDJSON also when the first is not
+ * JSON at all but a later line is; then combined-log or logfmt text by shape; else CSV.
+ */
+export function sniffFraming(lines: string | string[]): Framing {
+  const list = (typeof lines === 'string' ? [lines] : lines).map((l) => l.replace(TIME_PREFIX, ''));
+  const first = list[0]?.trimStart() ?? '';
+  if (first.startsWith('{') || first.startsWith('[')) {
+    if (isJsonLine(list[0]!)) return 'ndjson';
+    // A document's lines mostly fail alone (trailing commas); after a truncated NDJSON line
+    // the records that follow parse.
+    const rest = list.slice(1);
+    return rest.length > 0 && rest.filter(isJsonLine).length * 2 > rest.length ? 'ndjson' : 'json-document';
+  }
+  if (list.some(isJsonLine)) return 'ndjson';
+  if (list.some((l) => CLF_LINE.test(l.trimStart()))) return 'clf';
+  if (list.some((l) => LOGFMT_START.test(l.trimStart()))) return 'logfmt';
   return 'csv';
 }
 
@@ -119,7 +139,7 @@ export function ndjsonReader(sink: RecordSink): RecordReader {
       try {
         value = JSON.parse(body);
       } catch (e) {
-        sink.skip(line, skip('bad-json', (e as Error).message.slice(0, 120)));
+        sink.skip(line, skip('bad-json', jsonErrorDetail(e)));
         return;
       }
       emit(value, line, sink);
@@ -160,7 +180,7 @@ export function jsonDocumentReader(sink: RecordSink): RecordReader {
       try {
         value = JSON.parse(text);
       } catch (e) {
-        sink.skip(firstLine, skip('bad-json', (e as Error).message.slice(0, 120)));
+        sink.skip(firstLine, skip('bad-json', jsonErrorDetail(e)));
         return;
       }
       if (!Array.isArray(value)) {

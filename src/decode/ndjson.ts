@@ -6,10 +6,21 @@ export function decodeJsonLine(text: string): Record<string, unknown> | Skip {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return skip('bad-json', (e as Error).message.slice(0, 120));
+    return skip('bad-json', jsonErrorDetail(e));
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return skip('not-an-object', Array.isArray(value) ? 'array' : typeof value);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The parser's complaint without the excerpt of the line V8 quotes (`Unexpected token 'o',
+ * "not json sk"... is not valid JSON`): the excerpt is log text and may hold part of a key.
+ */
+export function jsonErrorDetail(e: unknown): string {
+  return (e as Error).message
+    .replace(/,? ?"(?:[^"\\]|\\.)*"(?:\.\.\.)? is not valid JSON/, '')
+    .replace(/token '.'/, 'token')
+    .slice(0, 120);
 }

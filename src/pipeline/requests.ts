@@ -4,7 +4,7 @@
  * from them).
  */
 import { Counters, type FileStats, type SkipExample } from '../aggregate/counters.js';
-import { containerOf, readerFor, sniffFraming, type Framing, type RecordReader, type RecordSink } from '../decode/containers.js';
+import { SNIFF_LINES, containerOf, readerFor, sniffFraming, type Framing, type RecordReader, type RecordSink } from '../decode/containers.js';
 import { DETECT_RECORDS, describeRecord, detectFormat } from '../decode/detect.js';
 import type { Container } from '../formats/define-format.js';
 import type { LogFormat } from '../formats/index.js';
@@ -122,27 +122,37 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
     };
     let reader: RecordReader | undefined;
     let framing: Framing | undefined;
+    // The first lines are held until the framing is known: one broken line must not decide it.
+    let held: { text: string; line: number }[] = [];
+    const isBlank = (text: string): boolean => text.length === 0 || text.trim() === '';
+    const feed = (text: string, line: number): void => {
+      // Inside CSV cells and JSON documents a blank line is content; elsewhere it is layout.
+      if (isBlank(text) && framing !== 'csv' && framing !== 'json-document') return;
+      reader!.line(text, line);
+    };
+    const startReader = (): void => {
+      framing = sniffFraming(held.filter((h) => !isBlank(h.text)).map((h) => h.text));
+      if (container && containerOf(framing) !== container) framing = framingFor(container);
+      container ??= containerOf(framing);
+      stats.framing = framing;
+      reader = readerFor(framing, sink, { noHeader: opts.noHeader });
+      // Blank lines before the first record are layout in every framing.
+      const firstReal = held.findIndex((h) => !isBlank(h.text));
+      for (const h of held.slice(firstReal)) if (!abandoned) feed(h.text, h.line);
+      held = [];
+    };
     const result = await readLines(stream, {
       line(text, line) {
         if (abandoned) return;
-        const blank = text.length === 0 || text.trim() === '';
-        if (!reader) {
-          // Blank lines are layout, not records; the first real line tells the framing.
-          if (blank) return;
-          framing = sniffFraming(text);
-          if (container && containerOf(framing) !== container) framing = framingFor(container);
-          container ??= containerOf(framing);
-          stats.framing = framing;
-          reader = readerFor(framing, sink, { noHeader: opts.noHeader });
-        }
-        // Inside CSV cells and JSON documents a blank line is content.
-        if (blank && framing !== 'csv' && framing !== 'json-document') return;
-        reader.line(text, line);
+        if (reader) return feed(text, line);
+        held.push({ text, line });
+        if (!isBlank(text) && held.filter((h) => !isBlank(h.text)).length >= SNIFF_LINES) startReader();
       },
       tooLong(line) {
         onSkip(line, skip('line-too-long'));
       },
     });
+    if (!reader && !abandoned && held.some((h) => !isBlank(h.text))) startReader();
     reader?.end();
     stats.gzip = result.gzip;
     if (!format && pending.some((p) => p.record)) detectNow();

@@ -49,6 +49,16 @@ describe('attacker-controlled fields', () => {
     });
   }
 
+  it('detect and the skip warnings do not print the key either', () => {
+    const broken = join(tmp, 'broken-with-key.ndjson');
+    writeFileSync(broken, `not json ${RAW_KEY}\n${record({ api_key: RAW_KEY, alias: '', original_path: `/keys/${RAW_KEY}` })}\n`);
+    const detect = runCli(['detect', broken]);
+    expect(detect.stdout).toContain('line 1: skipped: not valid JSON');
+    expect(detect.stdout).toContain('What GET /keys/sk_l…5a0b');
+    const scan = runCli(['scan', '-p', POLICY, broken, '--fail-on', 'none']);
+    for (const text of [detect.stdout, detect.stderr, scan.stdout, scan.stderr]) expect(text).not.toContain(RAW_KEY);
+  });
+
   it('shows escapes visibly instead', () => {
     const r = runCli(['scan', '-p', POLICY, file, '-o', 'ndjson', '--fail-on', 'none']);
     expect(r.stdout).toContain('\\\\x1b]0;pwned\\\\x07');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sniffFraming } from '../../src/decode/containers.js';
 import { describeRecord, detectFormat } from '../../src/decode/detect.js';
 import { decodeJsonLine } from '../../src/decode/ndjson.js';
 import { Skip } from '../../src/model/skip.js';
@@ -41,5 +42,35 @@ describe('decodeJsonLine', () => {
   });
   it('a record shaped like a skip is still a record', () => {
     expect(decodeJsonLine('{"reason":"bad-json","detail":"x"}')).not.toBeInstanceOf(Skip);
+  });
+});
+
+describe('bad-json details', () => {
+  it('keep the parser\'s complaint but never quote the line, which may hold a key', () => {
+    const KEY = 'sk_live_4f8a1e6b9c2d7e3f5a0b';
+    for (const line of [`not json ${KEY}`, `{"api_key":"${KEY}", oops}`, `{"api_key":"${KEY}`, `${KEY}`]) {
+      const r = decodeJsonLine(line) as Skip;
+      expect(r.reason).toBe('bad-json');
+      expect(r.detail).not.toMatch(/sk_l|4f8a|5a0b/);
+      expect(r.detail.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('sniffFraming', () => {
+  const rec = '{"a":1}';
+  it.each([
+    [[rec, rec], 'ndjson'],
+    [['garbage line', rec, rec], 'ndjson'], // a broken first line does not decide
+    [['{"a":"trunc', rec, rec, rec], 'ndjson'], // a truncated first record
+    [['{', '  "a": 1', '}'], 'json-document'],
+    [['{"records": [', `${rec},`, `${rec},`, rec, ']}'], 'json-document'], // one element per line
+    [['[', '  {},', '  {}', ']'], 'json-document'],
+    [['2020-02-20T07:01:01.000Z {"a":1}'], 'ndjson'],
+    [['1.2.3.4 - - [25/Oct/2016:14:49:33 +0200] "GET / HTTP/1.1" 200 612 "-" "curl"'], 'clf'],
+    [['junk', 'time="x" level=info prefix=access-log'], 'logfmt'],
+    [['a,b,c', '1,2,3'], 'csv'],
+  ])('%j → %s', (lines, framing) => {
+    expect(sniffFraming(lines)).toBe(framing);
   });
 });

@@ -2,7 +2,7 @@ import type { FileStats, SkipExample } from '../../aggregate/counters.js';
 import { EXIT, InputError, UsageError } from '../../model/errors.js';
 import type { ApiRequest } from '../../model/request.js';
 import { SKIP_REASONS } from '../../model/skip.js';
-import { isNoKey, maskSecret } from '../../normalise/identity.js';
+import { isNoKey, maskSecret, redactSecret } from '../../normalise/identity.js';
 import { isoUtc } from '../../normalise/time.js';
 import { readRequests } from '../../pipeline/requests.js';
 import { expandInputs } from '../../read/sources.js';
@@ -65,7 +65,8 @@ export async function runDetect(inputs: string[], flags: DetectFlags, io: Io): P
         when: isoUtc(r.time),
         who: who(r),
         where: r.ip || '(no client IP)',
-        what: r.method || r.path ? `${r.method || '?'} ${r.path || '?'}` : '(no method or path)',
+        // A raw key logged in the clear may also sit in the path.
+        what: r.method || r.path ? `${r.method || '?'} ${redactSecret(redactSecret(r.path, r.identity.key), r.exposedKey ?? '') || '?'}` : '(no method or path)',
         status: r.status,
         authFailure: r.authFailure,
         exposed: r.exposedIn ?? '',
