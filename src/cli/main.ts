@@ -10,6 +10,7 @@ import { runLearn, type LearnFlags } from './commands/learn.js';
 import { addInputOptions } from './input-options.js';
 import { runScan, type Io, type ScanFlags } from './commands/scan.js';
 import { VERSION } from './version.js';
+import { DEFAULT_QUEUE } from '../tickets/ticket.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -47,6 +48,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .option('--split-dir <dir>', 'where --split-by writes its reports', 'apiguard-reports')
     .option('--state <file>', 'a learned baseline (apiguard learn): flag new networks, actions, hours and volume as row 5')
     .option('--update-state', 'fold this scan\'s clean requests into the --state file')
+    .option('--tickets <dir>', 'write one Request Tracker (RT REST2) ticket body per open incident into this directory, named by finding id')
+    .option('--rt-queue <name>', 'the RT queue the tickets go to', DEFAULT_QUEUE)
     .option('--reorder-window <duration>', 'how far out of time order records may arrive and still be judged in order', '5m')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)')
@@ -57,6 +60,7 @@ Examples:
   apiguard scan --policy rules/demo-policy.yaml fixtures/demo/tyk-analytics.ndjson
   apiguard scan -p policy.yaml logs/ --output ndjson | jq 'select(.severity == "critical")'
   zcat export.ndjson.gz | apiguard scan -p policy.yaml - --output json --fail-on high
+  apiguard scan -p policy.yaml logs/ --tickets tickets/   # then: apiguard tickets push tickets/ --rt-url URL
 ${EXIT_CODES_HELP}`,
     )
     .action(async (inputs: string[], flags: ScanFlags) => {

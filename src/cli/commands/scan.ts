@@ -21,6 +21,8 @@ import { parseDuration } from '../duration.js';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
 import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
 import { VERSION } from '../version.js';
+import { writeTicketDir } from '../../tickets/files.js';
+import { ticketFor } from '../../tickets/ticket.js';
 
 export interface ScanFlags extends InputFlags {
   /** A file, or false for --no-policy; undefined: discover. */
@@ -40,6 +42,9 @@ export interface ScanFlags extends InputFlags {
   /** Learned baseline (apiguard learn): judge against it, and with updateState fold this scan's clean requests into it. */
   state?: string;
   updateState?: boolean;
+  /** Write one RT ticket body per open incident into this directory. */
+  tickets?: string;
+  rtQueue: string;
 }
 
 /** `2026-11-22` (UTC midnight) or an ISO time with a zone, for --since/--until. */
@@ -187,6 +192,17 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   if (suppressions) {
     for (const e of suppressions.expired()) warn(`suppression at ${redact.text(e.at)} expired on ${e.expires}; it no longer suppresses (${redact.text(e.reason)})`);
     for (const e of suppressions.stale()) warn(`suppression at ${redact.text(e.at)} matched nothing in this scan (${redact.text(e.reason)})`);
+  }
+  if (flags.tickets !== undefined) {
+    // Suppressed incidents are accepted risk: no ticket.
+    const open = incidents.filter((i) => i.suppressed === null);
+    const tickets = open.map((i) => ticketFor(i, { queue: flags.rtQueue, redact, version: VERSION, origin: 'apiguard scan' }));
+    const { written, removed } = writeTicketDir(flags.tickets, tickets);
+    io.stderr.write(
+      `apiguard: wrote ${written} ticket${written === 1 ? '' : 's'} to ${redact.text(flags.tickets)}/` +
+        (removed > 0 ? ` (removed ${removed} of an earlier run that this scan did not find again)` : '') +
+        '\n',
+    );
   }
   if (splitDir !== null) writeTenantReports(result.tenants, summaryOf, splitDir, splitOutputs.filter((r) => !r.finding), plain, io);
 
