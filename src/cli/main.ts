@@ -9,6 +9,7 @@ import { runInit, type InitFlags } from './commands/init.js';
 import { runLearn, type LearnFlags } from './commands/learn.js';
 import { addInputOptions } from './input-options.js';
 import { runScan, type Io, type ScanFlags } from './commands/scan.js';
+import { registerTriage } from './commands/triage.js';
 import { VERSION } from './version.js';
 import { DEFAULT_QUEUE } from '../tickets/ticket.js';
 
@@ -114,6 +115,8 @@ under 5% of its requests are left out and listed at the end; the scan reports th
     .action(async (inputs: string[], flags: InitFlags) => {
       setExit(await runInit(inputs, flags, io));
     });
+
+  registerTriage(root, io, setExit);
   return root;
 }
 

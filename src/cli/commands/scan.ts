@@ -48,7 +48,7 @@ export interface ScanFlags extends InputFlags {
 }
 
 /** `2026-11-22` (UTC midnight) or an ISO time with a zone, for --since/--until. */
-function parseInstantFlag(text: string | undefined, flag: string): number | undefined {
+export function parseInstantFlag(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const t = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseIsoTime(`${text}T00:00:00Z`) : /(?:Z|[+-]\d{2}:\d{2})$/.test(text) ? parseIsoTime(text) : NaN;
   if (Number.isNaN(t)) throw new UsageError(`${flag} '${text}' is not a date (2026-11-22, UTC midnight) or a time with a zone (2026-11-22T06:00:00+01:00)`);
@@ -71,14 +71,14 @@ export interface Io {
 }
 
 /** The terminal's width; when not on a terminal, COLUMNS if set, else 132 (so piped output is stable). */
-function terminalWidth(io: Io): number {
+export function terminalWidth(io: Io): number {
   if (io.stdout.isTTY && io.stdout.columns) return io.stdout.columns;
   const columns = Number(io.env.COLUMNS);
   return Number.isInteger(columns) && columns >= 40 ? columns : 132;
 }
 
 /** Without a policy nothing is known about keys; the gateway's 401s are still worth reporting. */
-function emptyPolicy(): Policy {
+export function emptyPolicy(): Policy {
   return { file: '', timezone: 'UTC', hasInventory: false, keys: [], inventory: new Inventory(), secrets: [] };
 }
 
