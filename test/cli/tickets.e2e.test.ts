@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeTicketDir } from '../../src/tickets/files.js';
 import { FINDING_ID_FIELD, type TicketBody } from '../../src/tickets/ticket.js';
 import { demoTickets } from '../helpers/demo-tickets.js';
-import { FakeRt, FAKE_TOKEN } from '../helpers/fake-rt.js';
+import { closedPort, FakeRt, FAKE_TOKEN } from '../helpers/fake-rt.js';
 import { ROOT, runCli, type CliResult } from '../helpers/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../bin/apiguard.js', import.meta.url));
@@ -159,12 +158,7 @@ describe('apiguard tickets push without RT', () => {
   });
 
   it('unreachable RT is exit 3, naming the URL', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await closedPort();
     const r = runCli(['tickets', 'push', dir, '--rt-url', `http://127.0.0.1:${port}/rt`, '--timeout', '5s'], { env: { RT_TOKEN: FAKE_TOKEN } });
     expect(r.status).toBe(3);
     expect(r.stderr).toBe(

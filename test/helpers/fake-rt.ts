@@ -13,7 +13,8 @@
  * - paths outside /rt/REST/2.0 are a plain-text 404, as Plack answers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { FINDING_ID_FIELD, type TicketBody } from '../../src/tickets/ticket.js';
 
 export interface FakeQueue {
   id: number;
@@ -223,4 +224,29 @@ export class FakeRt {
     }
     send(404, { message: 'Not Found' });
   }
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export const SAMPLE_ID = 'AG-0123456789abcdef';
+
+/** A ticket as apiguard writes it, with finding id SAMPLE_ID; override what the test is about. */
+export function sampleTicket(over: Partial<Record<keyof TicketBody, unknown>> = {}): TicketBody {
+  return {
+    Queue: 'API Security',
+    Subject: `[apiguard ${SAMPLE_ID}] Investigate API key: analyst-alice`,
+    Priority: 80,
+    Content: 'what happened\n',
+    ContentType: 'text/plain',
+    CustomFields: { [FINDING_ID_FIELD]: SAMPLE_ID },
+    ...over,
+  } as TicketBody;
 }

@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readTicketDir, writeTicketDir } from '../../src/tickets/files.js';
 import { activeTicketQuery, queryString } from '../../src/tickets/rt-client.js';
 import { FINDING_ID_FIELD, type TicketBody } from '../../src/tickets/ticket.js';
@@ -101,9 +101,19 @@ describe('tickets push against a real RT 5', () => {
   let dir: string;
   let tickets: TicketBody[];
   const created = new Map<string, number>();
+  // Why RT could not be had: every test then fails with it (a failing beforeAll would only mark them skipped).
+  let unavailable: Error | undefined;
+  const needRt = (): void => {
+    if (unavailable) throw unavailable;
+  };
 
   beforeAll(async () => {
-    rt = startRt();
+    try {
+      rt = startRt();
+    } catch (e) {
+      unavailable = e as Error;
+      return;
+    }
     dir = mkdtempSync(join(tmpdir(), 'apiguard-rt-'));
     tickets = await writeDemoTickets(dir);
     expect(tickets.length).toBeGreaterThan(3);
@@ -114,6 +124,8 @@ describe('tickets push against a real RT 5', () => {
   afterAll(async () => {
     if (rt) for (const t of tickets ?? []) await resolve(rt, await activeWithId(rt, idOf(t)));
   }, 5 * 60_000);
+
+  beforeEach(needRt);
 
   const push = (ticketDir: string, env: Record<string, string> = {}) => runCli(['tickets', 'push', ticketDir, '--rt-url', rt.url], { env: { RT_TOKEN: rt.token, ...env } });
 
@@ -204,6 +216,10 @@ describe('tickets push against a real RT 5', () => {
     expect([noType.status, noType.json]).toEqual([400, { message: 'ContentType is a required field for application/json' }]);
     expect(activeTicketQuery('API Security', FINDING_ID_FIELD, 'AG-1')).toContain("'CF.{apiguard Finding ID}'");
   });
+
+  it('the script reports the running server', () => {
+    expect(execFileSync('bash', [SCRIPT, 'status'], { cwd: ROOT, encoding: 'utf8' }).trim()).toBe(rt.url);
+  });
 });
 
 // The script is part of the product for developers: its usage must stay honest.
@@ -212,9 +228,5 @@ describe('scripts/rt-test-server.sh', () => {
     const r = spawnSync('bash', [SCRIPT], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(2);
     for (const sub of ['install', 'start', 'stop', 'status', 'env']) expect(r.stderr).toContain(`scripts/rt-test-server.sh ${sub}`);
-  });
-
-  it('status names the running server', () => {
-    expect(execFileSync('bash', [SCRIPT, 'status'], { cwd: ROOT, encoding: 'utf8' }).trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/rt$/);
   });
 });

@@ -6,20 +6,10 @@ import { InputError } from '../../src/model/errors.js';
 import { readTicketDir, ticketProblems, TICKET_FILE, writeTicketDir } from '../../src/tickets/files.js';
 import { FINDING_ID_FIELD, fitSubject, SUBJECT_MAX_BYTES, type TicketBody } from '../../src/tickets/ticket.js';
 import { demoTickets } from '../helpers/demo-tickets.js';
+import { SAMPLE_ID, sampleTicket } from '../helpers/fake-rt.js';
 
-const ID = 'AG-0123456789abcdef';
-
-function ticket(over: Partial<Record<keyof TicketBody, unknown>> = {}): Record<string, unknown> {
-  return {
-    Queue: 'API Security',
-    Subject: `[apiguard ${ID}] Investigate API key: analyst-alice`,
-    Priority: 80,
-    Content: 'what happened\n',
-    ContentType: 'text/plain',
-    CustomFields: { [FINDING_ID_FIELD]: ID },
-    ...over,
-  };
-}
+const ID = SAMPLE_ID;
+const ticket = sampleTicket;
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'apiguard-tickets-'));
 
@@ -94,7 +84,7 @@ describe('ticketProblems', () => {
     ['a non-string custom field', { CustomFields: { [FINDING_ID_FIELD]: ID, Severity: 3 } }, /^CustomFields 'Severity' must be a string$/],
     ['CustomFields as an array', { CustomFields: [ID] }, /^CustomFields must be an object/],
   ])('refuses %s', (_what, over, problem) => {
-    const problems = ticketProblems(ticket(over as Partial<TicketBody>), name);
+    const problems = ticketProblems(ticket(over), name);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(problem);
   });

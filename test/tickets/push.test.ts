@@ -4,7 +4,7 @@ import { commentFor, notKept, plannedRequests, printableJson, pushTickets, type 
 import { RtClient } from '../../src/tickets/rt-client.js';
 import { FINDING_ID_FIELD, type TicketBody } from '../../src/tickets/ticket.js';
 import { demoTickets } from '../helpers/demo-tickets.js';
-import { FakeRt, FAKE_TOKEN } from '../helpers/fake-rt.js';
+import { FakeRt, FAKE_TOKEN, sampleTicket } from '../helpers/fake-rt.js';
 
 const entry = (t: TicketBody): TicketFileEntry => ({ file: `dir/${t.CustomFields[FINDING_ID_FIELD]}.json`, name: `${t.CustomFields[FINDING_ID_FIELD]}.json`, ticket: t });
 const idOf = (t: TicketBody): string => t.CustomFields[FINDING_ID_FIELD]!;
@@ -112,14 +112,7 @@ describe('pushTickets against the fake RT', () => {
 });
 
 describe('notKept', () => {
-  const sent: TicketBody = {
-    Queue: 'API Security',
-    Subject: 'subject',
-    Priority: 80,
-    Content: 'c',
-    ContentType: 'text/plain',
-    CustomFields: { [FINDING_ID_FIELD]: 'AG-0123456789abcdef' },
-  };
+  const sent = sampleTicket({ Subject: 'subject' });
   const kept = { id: 1, queueId: '3', subject: 'subject', priority: '80', customFields: [{ name: FINDING_ID_FIELD, values: ['AG-0123456789abcdef'] }] };
 
   it('is empty when RT kept everything (queue names compare without case, as RT loads them)', () => {

@@ -1,20 +1,10 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { activeTicketQuery, queryString, restBaseUrl, RtClient, RtError, ticketSqlString } from '../../src/tickets/rt-client.js';
 import { FINDING_ID_FIELD, type TicketBody } from '../../src/tickets/ticket.js';
-import { FakeRt, FAKE_TOKEN } from '../helpers/fake-rt.js';
+import { closedPort, FakeRt, FAKE_TOKEN, SAMPLE_ID, sampleTicket } from '../helpers/fake-rt.js';
 
-const ID = 'AG-0123456789abcdef';
-const body = (over: Partial<TicketBody> = {}): TicketBody => ({
-  Queue: 'API Security',
-  Subject: `[apiguard ${ID}] Investigate API key: analyst-alice`,
-  Priority: 80,
-  Content: 'what happened\n',
-  ContentType: 'text/plain',
-  CustomFields: { [FINDING_ID_FIELD]: ID },
-  ...over,
-});
+const ID = SAMPLE_ID;
+const body = (over: Partial<TicketBody> = {}): TicketBody => sampleTicket(over);
 
 async function rejection(p: Promise<unknown>): Promise<RtError> {
   const e = await p.then(
@@ -177,12 +167,7 @@ describe('RtClient against the fake RT', () => {
   });
 
   it('names the URL when nothing listens there', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await closedPort();
     const e = await rejection(client({ url: `http://127.0.0.1:${port}/rt` }).search('x'));
     expect(e.kind).toBe('unreachable');
     expect(e.message).toBe(`cannot reach RT: GET http://127.0.0.1:${port}/rt/REST/2.0/tickets: connection refused (is RT running, and is the port right?)`);
