@@ -10,6 +10,7 @@ import { runLearn, type LearnFlags } from './commands/learn.js';
 import { addInputOptions } from './input-options.js';
 import { runScan, type Io, type ScanFlags } from './commands/scan.js';
 import { registerTriage } from './commands/triage.js';
+import { runTicketsPush, type TicketsPushFlags } from './commands/tickets.js';
 import { VERSION } from './version.js';
 import { DEFAULT_QUEUE } from '../tickets/ticket.js';
 
@@ -117,6 +118,32 @@ under 5% of its requests are left out and listed at the end; the scan reports th
     });
 
   registerTriage(root, io, setExit);
+  const tickets = root.command('tickets').description('send the ticket files apiguard wrote to Request Tracker (RT 5, REST2)');
+  tickets
+    .command('push')
+    .description('create one RT ticket per ticket file, or comment on the active ticket that has its finding id')
+    .argument('<dir>', 'a directory of AG-<finding id>.json ticket files (apiguard scan --tickets DIR)')
+    .option('--rt-url <url>', "RT's web address, e.g. https://rt.example.com/rt (or .../rt/REST/2.0); default: $RT_URL")
+    .option('--dry-run', 'print the requests instead of sending them (needs neither RT nor RT_TOKEN)')
+    .option('--timeout <duration>', 'how long to wait for each answer from RT', '30s')
+    .addHelpText(
+      'after',
+      `
+The token comes from the RT_TOKEN environment variable (sent as "Authorization: token ...", never printed).
+Tickets are pushed one at a time, in file-name order. A bad ticket file is reported and skipped; the others are pushed.
+
+Examples:
+  apiguard tickets push tickets/ --rt-url https://rt.example.com/rt --dry-run
+  RT_TOKEN=1-14-0123456789abcdef0123456789abcdef apiguard tickets push tickets/ --rt-url https://rt.example.com/rt
+
+Exit codes:
+  0  every ticket created or commented on, and RT kept what was sent
+  2  usage: bad flags, no --rt-url or RT_TOKEN, RT refused the token (401) or redirected to its login page
+  3  not all pushed as written: an invalid ticket file, RT refused a ticket, RT silently dropped a field, or RT unreachable`,
+    )
+    .action(async (dir: string, flags: TicketsPushFlags) => {
+      setExit(await runTicketsPush(dir, flags, io));
+    });
   return root;
 }
 

@@ -15,6 +15,23 @@ export const FINDING_ID_FIELD = 'apiguard Finding ID';
 
 export const DEFAULT_QUEUE = 'API Security';
 
+/** RT's Subject column holds 200 bytes; RT silently cuts a longer subject (at a byte, not a character). */
+export const SUBJECT_MAX_BYTES = 200;
+
+/** The subject, shortened with an ellipsis on a character boundary to what RT keeps whole. */
+export function fitSubject(subject: string): string {
+  if (Buffer.byteLength(subject, 'utf8') <= SUBJECT_MAX_BYTES) return subject;
+  let out = '';
+  let bytes = 0;
+  for (const ch of subject) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > SUBJECT_MAX_BYTES - 3) break; // '…' is 3 bytes in UTF-8
+    out += ch;
+    bytes += n;
+  }
+  return `${out}…`;
+}
+
 /**
  * RT stores Priority as an integer (a label like "High" is stored verbatim and breaks sorting),
  * so severities map onto RT 5's default priority scale (Low 0, Medium 50, High 100).
@@ -85,7 +102,7 @@ export function ticketFor(i: Incident, opts: TicketOptions): TicketBody {
   ];
   return {
     Queue: opts.queue,
-    Subject: `[apiguard ${i.id}] ${headlineAction(i)}: ${key} from ${r.text(i.ip) || 'unknown source'} (${i.cause})`,
+    Subject: fitSubject(`[apiguard ${i.id}] ${headlineAction(i)}: ${key} from ${r.text(i.ip) || 'unknown source'} (${i.cause})`),
     Priority: PRIORITY[i.severity],
     Content: lines.join('\n') + '\n',
     ContentType: 'text/plain',
