@@ -1,17 +1,16 @@
 /**
- * Collects one key's requests from the inputs, judged exactly as `scan` judges them: the same
- * reading (readRequests), the same --since/--until cut, the same reordering into time order and the
- * same Judge over every request (rate windows and log-only checks need the whole stream), so the
- * key's incidents are the ones `scan` reports for it, with the same ids and counts.
+ * Collects one key's requests from the inputs, judged by the scan pipeline itself: the same
+ * reading, the same --since/--until cut, the same reordering into time order and the same Judge
+ * over every request (rate windows and log-only checks need the whole stream), so the key's
+ * incidents are the ones `scan` reports for it, with the same ids and counts.
  */
 import type { Counters } from '../aggregate/counters.js';
 import { IncidentAggregator } from '../aggregate/incidents.js';
-import { Judge } from '../judge/judge.js';
-import { Reorderer } from '../judge/reorder.js';
 import type { Finding } from '../model/finding.js';
 import type { ApiRequest, Identity } from '../model/request.js';
 import { identityGroup, isNoKey, unknownIdentityLabel } from '../normalise/identity.js';
-import { readRequests, type ReadOptions } from '../pipeline/requests.js';
+import type { ReadOptions } from '../pipeline/requests.js';
+import { scan } from '../pipeline/scan.js';
 import type { KeyEntry, Policy } from '../policy/policy.js';
 import { Activity, type Seen } from './activity.js';
 import { BlastRadius } from './blast.js';
@@ -90,12 +89,6 @@ export interface CollectResult {
 
 export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const { policy, target } = opts;
-  const judge = new Judge(policy);
-  const since = opts.since ?? -Infinity;
-  const until = opts.until ?? Infinity;
-  let outsidePeriod = 0;
-  let first = Infinity;
-  let last = -Infinity;
   const rawKeys = new Set<string>();
   let rawKeysOverflow = false;
   const noteRawKey = (k: string | undefined): void => {
@@ -133,36 +126,25 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     return t;
   };
 
-  const reorder = new Reorderer(opts.reorderWindowMs, (req) => {
-    const findings: Finding[] = [];
-    const judged = judge.judge(req);
-    if (judged) findings.push(judged);
-    if (req.exposedKey) {
-      const exposed = judge.exposure(req);
-      if (exposed) findings.push(exposed);
-    }
-    noteRawKey(req.identity.key);
-    noteRawKey(req.exposedKey);
-    const track = trackOf(req, findings);
-    if (track) track.add({ req, findings: findings.filter((f) => f.keyGroup === track.group) });
+  // scan() itself reads, cuts the period, reorders and judges, so triage cannot drift from it:
+  // its findings for a request arrive (onFinding) before the request is reported judged.
+  let findings: Finding[] = [];
+  const result = await scan({
+    ...opts,
+    onFinding: (f) => void findings.push(f),
+    onJudged: (req) => {
+      noteRawKey(req.identity.key);
+      noteRawKey(req.exposedKey);
+      const track = trackOf(req, findings);
+      if (track) track.add({ req, findings: findings.filter((f) => f.keyGroup === track.group) });
+      findings = [];
+    },
   });
-  const read = await readRequests(opts, (req) => {
-    if (req.time < since || req.time >= until) {
-      outsidePeriod++;
-      return;
-    }
-    if (req.time < first) first = req.time;
-    if (req.time > last) last = req.time;
-    reorder.push(req);
-  });
-  reorder.flush();
-  read.counters.late = reorder.late;
-  read.counters.unchecked = { ...judge.unchecked };
   return {
-    counters: read.counters,
-    first,
-    last,
-    outsidePeriod,
+    counters: result.counters,
+    first: result.first,
+    last: result.last,
+    outsidePeriod: result.outsidePeriod,
     tracks: [...tracks.values()],
     untrackedCandidates: untracked.size,
     rawKeys: [...rawKeys],
