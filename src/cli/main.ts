@@ -8,6 +8,7 @@ import { runFormats } from './commands/formats.js';
 import { runInit, type InitFlags } from './commands/init.js';
 import { runLearn, type LearnFlags } from './commands/learn.js';
 import { addInputOptions } from './input-options.js';
+import { addJobsOption } from './jobs.js';
 import { runScan, type Io, type ScanFlags } from './commands/scan.js';
 import { VERSION } from './version.js';
 
@@ -30,8 +31,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
     })
     .addHelpText('after', EXIT_CODES_HELP);
 
-  addInputOptions(root
-    .command('scan'))
+  addJobsOption(addInputOptions(root
+    .command('scan')))
     .description('judge every request in the logs against the policy and report incidents')
     .argument('[inputs...]', 'log files, directories (recursive), .gz files, or - for stdin (default: stdin when piped)')
     .option('-p, --policy <file>', 'policy YAML; default: $APIGUARD_POLICY, else apiguard.yaml or .apiguard.yaml here or in a parent directory')
@@ -72,8 +73,8 @@ ${EXIT_CODES_HELP}`,
       setExit(await runDetect(inputs, flags, io));
     });
 
-  addInputOptions(root
-    .command('learn'))
+  addJobsOption(addInputOptions(root
+    .command('learn')))
     .description('learn per key its networks, actions, active hours and hourly volume into a baseline state file')
     .argument('<inputs...>', 'log files, directories, .gz files, or - for stdin')
     .requiredOption('--state <file>', 'the state file: folded into when it exists, then replaced atomically')
@@ -89,8 +90,8 @@ ${EXIT_CODES_HELP}`,
       setExit(runFormats(flags, io));
     });
 
-  addInputOptions(root
-    .command('init'))
+  addJobsOption(addInputOptions(root
+    .command('init')))
     .description('draft a policy from observed traffic, every line commented with what it was learned from')
     .argument('[inputs...]', 'log files, directories, .gz files, or - for stdin')
     .option('--timezone <zone>', 'IANA zone for the drafted hours and days', 'UTC')
