@@ -53,7 +53,7 @@ export function decodePool(
   if (jobs <= 1) return undefined;
   const exitAt = env.APIGUARD_TEST_WORKER_EXIT;
   const pool = new DecodePool({
-    workers: Number(env.APIGUARD_WORKERS) || jobs - 1,
+    workers: jobs - 1,
     // Only what decoding needs, and the year resolved once for every thread.
     input: {
       format: flags.format,

@@ -9,6 +9,7 @@ import { runInit, type InitFlags } from './commands/init.js';
 import { runLearn, type LearnFlags } from './commands/learn.js';
 import { addInputOptions } from './input-options.js';
 import { addJobsOption } from './jobs.js';
+import { limitHeapGrowth } from './memory.js';
 import { runScan, type Io, type ScanFlags } from './commands/scan.js';
 import { VERSION } from './version.js';
 
@@ -121,6 +122,7 @@ function collectValues(value: string, previous: string[] | undefined): string[] 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() }): Promise<number> {
   let code: number = EXIT.clean;
+  limitHeapGrowth();
   const stderr = (s: string): void => void io.stderr.write(s);
   io.stdout.on?.('error', (e: NodeJS.ErrnoException) => {
     // A closed pipe (| head) is the reader's choice: nobody reads the rest, so stop now.

@@ -30,6 +30,26 @@ import type { DecodePool } from './decode-pool.js';
 import type { ChunkSetup } from './records.js';
 import type { FileReading } from './requests.js';
 
+/**
+ * Chunk buffers in shared memory, which worker threads read without a copy and which stay here
+ * should a worker fail. Reused once their chunk is taken: fresh memory costs a page fault per 4 KiB.
+ */
+class SharedBuffers {
+  private readonly free: SharedArrayBuffer[] = [];
+  constructor(
+    private readonly size: number,
+    private readonly keep: number,
+  ) {}
+  allocate = (n: number): Uint8Array => {
+    if (n > this.size) return new Uint8Array(new SharedArrayBuffer(n));
+    return new Uint8Array(this.free.pop() ?? new SharedArrayBuffer(this.size), 0, n);
+  };
+  release(bytes: Uint8Array): void {
+    const b = bytes.buffer;
+    if (b instanceof SharedArrayBuffer && b.byteLength === this.size && this.free.length < this.keep) this.free.push(b);
+  }
+}
+
 /** Requests and skips the main thread decoded ahead of their turn, lines relative to the chunk. */
 class Decoded implements ChunkOutput {
   readonly events: (ApiRequest | { line: number; skip: Skip })[] = [];
@@ -58,6 +78,8 @@ type Entry = Chunk | { kind: 'too-long' };
 
 /** Chunks a worker holds at once: one being decoded, one waiting, so it never idles. */
 const PER_WORKER = 2;
+/** Chunks cut ahead beyond what the workers hold: work for the main thread when it would wait, and a backlog for the workers. */
+const AHEAD = 4;
 
 export async function readInChunks(
   stream: Readable,
@@ -65,9 +87,10 @@ export async function readInChunks(
   pool: DecodePool,
   chunkBytes: number,
 ): Promise<{ lines: number; gzip: boolean; error: string }> {
-  const chunker = new LineChunker({ chunkBytes, shared: true });
   const queue: Entry[] = [];
-  const maxQueued = pool.size * PER_WORKER + 2;
+  const maxQueued = pool.size * PER_WORKER + AHEAD;
+  const buffers = new SharedBuffers(chunkBytes, maxQueued + 1);
+  const chunker = new LineChunker({ chunkBytes, allocate: buffers.allocate });
   let lines = 0;
   let gzip = false;
   let handoff: { setup: ChunkSetup; format: LogFormat } | null = null;
@@ -101,6 +124,8 @@ export async function readInChunks(
     } else {
       lines += splitChunk(e.bytes, { line: (text, n) => file.line(text, base + n), tooLong: (n) => file.tooLong(base + n) });
     }
+    // Taken: no thread reads these bytes any more (a worker that had them has answered or died).
+    if (e.kind === 'chunk') buffers.release(e.bytes);
   };
 
   /** Hands chunks no worker has yet to workers with room, in order. */
@@ -130,8 +155,12 @@ export async function readInChunks(
       const head = queue[0]!;
       if (head.kind === 'chunk' && head.state === 'sent') {
         if (!wait && queue.length < maxQueued) return;
-        // Rather than wait idle, decode a chunk no worker has taken.
-        const spare = queue.find((e): e is Chunk => e.kind === 'chunk' && e.state === 'waiting' && e.setup !== null);
+        // Rather than wait idle, decode a chunk no worker has taken: the newest, and only while
+        // every worker still has one to take next (measured on 2 cores: the main thread then
+        // decodes about a third of the chunks besides judging, and neither thread waits long).
+        let waiting = 0;
+        for (const e of queue) if (e.kind === 'chunk' && e.state === 'waiting' && e.setup !== null) waiting++;
+        const spare = waiting > pool.size ? queue.findLast((e): e is Chunk => e.kind === 'chunk' && e.state === 'waiting' && e.setup !== null) : undefined;
         if (spare) {
           const d = new Decoded();
           d.lines = decodeChunk(spare.setup!, handoff!.format, spare.bytes, d);

@@ -50,8 +50,11 @@ export interface ReadOptions {
   chunkBytes?: number;
 }
 
-/** Chunks of about 1 MiB: ~1,000 typical records, few messages, little held in flight. */
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Chunks of about 512 KiB: ~500 typical records, one message each way, and what is in flight (a
+ * few chunks per worker plus their results) stays under ~10 MB.
+ */
+export const DEFAULT_CHUNK_BYTES = 512 * 1024;
 
 /** The framing a forced container implies when the file's first line suggested another. */
 function framingFor(container: Exclude<Container, 'any'>): Framing {

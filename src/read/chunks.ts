@@ -92,10 +92,10 @@ export class ByteQueue {
     return -1;
   }
 
-  /** Bytes [from, to) copied into one new buffer (shared memory when asked, for worker threads). */
-  copy(from: number, to: number, shared = false): Uint8Array {
+  /** Bytes [from, to) copied into one buffer, from `allocate` when given. */
+  copy(from: number, to: number, allocate?: (n: number) => Uint8Array): Uint8Array {
     const n = to - from;
-    const out = shared ? new Uint8Array(new SharedArrayBuffer(n)) : Buffer.allocUnsafe(n);
+    const out = allocate ? allocate(n) : Buffer.allocUnsafe(n);
     let filled = 0;
     for (const p of this.parts) {
       const pEnd = p.at + p.buf.length;
@@ -116,8 +116,8 @@ export class ByteQueue {
   }
 
   /** Removes and returns the first `n` bytes. */
-  take(n: number, shared: boolean): Uint8Array {
-    const out = this.copy(this.start, this.start + n, shared);
+  take(n: number, allocate?: (n: number) => Uint8Array): Uint8Array {
+    const out = this.copy(this.start, this.start + n, allocate);
     this.drop(n);
     return out;
   }
@@ -129,8 +129,8 @@ const CR = 13;
 export interface ChunkerOptions {
   /** Target chunk size in bytes; a chunk ends at the last newline before it (or the first after, for a longer line). */
   chunkBytes: number;
-  /** Allocate chunks in SharedArrayBuffers, so worker threads read them without a copy. */
-  shared?: boolean;
+  /** Where chunk bytes go (e.g. shared memory that worker threads read without a copy); default a new Buffer. */
+  allocate?: (n: number) => Uint8Array;
   /** Override for tests; default MAX_LINE_CHARS. */
   maxLineChars?: number;
 }
@@ -142,7 +142,7 @@ export interface ChunkerOptions {
 export class LineChunker {
   private readonly queue = new ByteQueue();
   private readonly chunkBytes: number;
-  private readonly shared: boolean;
+  private readonly allocate: ((n: number) => Uint8Array) | undefined;
   private readonly maxLineChars: number;
   private boundary: Boundary | null = null;
   private ended = false;
@@ -156,7 +156,7 @@ export class LineChunker {
 
   constructor(opts: ChunkerOptions) {
     this.chunkBytes = Math.max(1, Math.floor(opts.chunkBytes));
-    this.shared = opts.shared ?? false;
+    this.allocate = opts.allocate;
     this.maxLineChars = opts.maxLineChars ?? MAX_LINE_CHARS;
   }
 
@@ -210,7 +210,7 @@ export class LineChunker {
     const q = this.queue;
     if (!this.prepare(true)) return null;
     const nl = q.lastIndexOf(LF, q.start);
-    return nl < 0 ? null : { kind: 'lines', bytes: q.take(nl + 1 - q.start, this.shared), last: false };
+    return nl < 0 ? null : { kind: 'lines', bytes: q.take(nl + 1 - q.start, this.allocate), last: false };
   }
 
   next(): ChunkItem | null {
@@ -222,9 +222,9 @@ export class LineChunker {
     const cut = this.boundary ? this.boundaryCut() : this.newlineCut();
     if (cut > q.start) {
       this.counter = null;
-      return { kind: 'lines', bytes: q.take(cut - q.start, this.shared), last: this.ended && q.length === cut - q.start };
+      return { kind: 'lines', bytes: q.take(cut - q.start, this.allocate), last: this.ended && q.length === cut - q.start };
     }
-    if (this.ended) return { kind: 'lines', bytes: q.take(q.length, this.shared), last: true };
+    if (this.ended) return { kind: 'lines', bytes: q.take(q.length, this.allocate), last: true };
     if (this.boundary) {
       // No record end within the bound: give up on record boundaries for the rest of the stream.
       if (q.length > this.maxLineChars) {
