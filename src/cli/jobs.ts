@@ -14,7 +14,7 @@ export interface JobsFlags {
 export function addJobsOption(cmd: Command): Command {
   return cmd.option(
     '-j, --jobs <n>',
-    'threads: with n > 1, n worker threads decode the logs while the main thread judges, same results as 1; default: the number of cores',
+    'threads: n-1 worker threads decode the logs while the main thread judges (same output as 1); default: the number of cores',
   );
 }
 
@@ -39,7 +39,8 @@ export function chunkBytes(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * The decode pool for --jobs n (n workers), or undefined for one thread. Workers start when
+ * The decode pool for --jobs n (n − 1 workers: the main thread is the n-th, reading, judging, and
+ * decoding too when it would otherwise wait), or undefined for one thread. Workers start when
  * first needed; when the inputs named on the command line are plain files bigger than a few
  * chunks, they start now, so their start-up overlaps the main thread's (policy loading).
  */

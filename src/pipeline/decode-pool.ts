@@ -70,7 +70,14 @@ export class DecodePool {
     this.slots = [];
     for (let n = 0; n < this.opts.workers; n++) {
       const init: WorkerInit = { input: this.opts.input, exitAtChunk: n === 0 ? this.opts.exitAtChunk : undefined };
-      const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: WORKER_LIMITS, stdout: false, stderr: false });
+      let worker: Worker;
+      try {
+        worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: WORKER_LIMITS, stdout: false, stderr: false });
+      } catch (e) {
+        // No thread to be had (a limit on threads or memory): fewer workers, or none and all on the main thread.
+        this.opts.onWarning?.(`decode worker ${n + 1} could not start (${(e as Error).message}); the main thread decodes its share`);
+        continue;
+      }
       const slot: Slot = { n: n + 1, worker, jobs: new Map(), dead: false };
       worker.unref();
       worker.on('message', (reply: ChunkReply) => this.settle(slot, reply));
