@@ -44,7 +44,7 @@ describe('README', () => {
   });
 
   it('documents every scan option', () => {
-    for (const flag of ['--policy', '--no-policy', '--format', '--mapping', '--map', '--log-timezone', '--log-year', '--output', '--fail-on', '--strict', '--reorder-window', '--color', '--no-color', '--timezone', '--prefix', '--prefix6', '--margin', '--records', '--output-file', '--since', '--until', '--suppress', '--split-by', '--split-dir', '--state', '--update-state']) {
+    for (const flag of ['--policy', '--no-policy', '--format', '--mapping', '--map', '--log-timezone', '--log-year', '--output', '--fail-on', '--strict', '--reorder-window', '--color', '--no-color', '--timezone', '--prefix', '--prefix6', '--margin', '--records', '--output-file', '--since', '--until', '--suppress', '--split-by', '--split-dir', '--state', '--update-state', '--jobs']) {
       expect(readme).toContain(flag);
     }
   });

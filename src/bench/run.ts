@@ -256,8 +256,8 @@ function checkBaseline(stdoutFile: string, w: Workload): string {
 // ------------------------------------------------------------------------------------ (c): all cores
 
 /**
- * JOBS — the place for (c). apiguard has no multi-core scan yet; when `apiguard scan --help` lists
- * `--jobs`, row (c) runs (b) with `--jobs <cores>` and is judged against its bar, with no change here.
+ * JOBS — the place for (c): when `apiguard scan --help` lists `--jobs`, row (c) runs (b) with
+ * `--jobs <cores>` and is judged against its bar, and (b) and (d) run with `--jobs 1`.
  */
 function jobsFlagSupported(): boolean {
   const r = spawnSync(process.execPath, [APIGUARD, 'scan', '--help'], { encoding: 'utf8', cwd: ROOT });
@@ -369,11 +369,13 @@ async function bench(flags: Flags, dir: string): Promise<number> {
     return r;
   };
   const a = row('a', '(a) bare baseline: split + JSON.parse, 1 thread', [process.execPath, BASELINE, ndjson]);
-  const b = row('b', '(b) apiguard scan, NDJSON, 1 thread', scan(w, ndjson));
+  // Once there is --jobs its default is every core: (b) and (d) ask for one thread.
+  const single = jobs ? ['--jobs', '1'] : [];
+  const b = row('b', '(b) apiguard scan, NDJSON, 1 thread', scan(w, ndjson, single));
   const c = jobs
     ? row('c', `(c) apiguard scan, NDJSON, --jobs ${m.cores}`, scan(w, ndjson, ['--jobs', String(m.cores)]))
     : row('c', '(c) apiguard scan, NDJSON, all cores', null, '(c) all cores: not implemented yet (--jobs)');
-  const d = row('d', '(d) apiguard scan, CSV, 1 thread', scan(w, csv));
+  const d = row('d', '(d) apiguard scan, CSV, 1 thread', scan(w, csv, single));
   const jqLabel = '(e) jq select on response_code and ip_address';
   row('e', jqLabel, jqInstalled ? ['jq', '-c', JQ_FILTER, ndjson] : null, jqInstalled ? '' : 'not installed');
 
@@ -415,19 +417,20 @@ async function bench(flags: Flags, dir: string): Promise<number> {
   for (const r of rows) r.ratioToBaseline = r.recordsPerSecond / a.recordsPerSecond;
 
   // Memory growth: the same scans on 2N records.
-  let growth: { records: number; ndjson: RowResult; csv: RowResult } | null = null;
+  let growth: { records: number; ndjson: RowResult; csv: RowResult; jobs: RowResult | null } | null = null;
   if (flags.growth) {
     rmSync(join(dir, 'n'), { recursive: true, force: true });
     progress(`generating ${int(2 * N)} records for the growth check ...`);
     const w2 = generateWorkload({ dir: join(dir, '2n'), records: 2 * N, seed: flags.seed });
     growth = {
       records: 2 * N,
-      ndjson: newRow('b', `(b) at ${int(2 * N)} records`, scan(w2, w2.ndjsonFile!)),
-      csv: newRow('d', `(d) at ${int(2 * N)} records`, scan(w2, w2.csvFile!)),
+      ndjson: newRow('b', `(b) at ${int(2 * N)} records`, scan(w2, w2.ndjsonFile!, single)),
+      csv: newRow('d', `(d) at ${int(2 * N)} records`, scan(w2, w2.csvFile!, single)),
+      jobs: c.command ? newRow('c', `(c) at ${int(2 * N)} records`, scan(w2, w2.ndjsonFile!, ['--jobs', String(m.cores)])) : null,
     };
-    for (let run = 0; run < R; run++) for (const r of [growth.ndjson, growth.csv]) await measure(r, run, w2);
-    summarise(growth.ndjson, 2 * N);
-    summarise(growth.csv, 2 * N);
+    const again = [growth.ndjson, growth.csv, ...(growth.jobs ? [growth.jobs] : [])];
+    for (let run = 0; run < R; run++) for (const r of again) await measure(r, run, w2);
+    for (const r of again) summarise(r, 2 * N);
   }
 
   // ---- bars
@@ -459,12 +462,14 @@ async function bench(flags: Flags, dir: string): Promise<number> {
     bars.push({ bar: rssBar, measured: `${each} at ${int(N)}`, verdict: verdict(worst <= BARS.rssMb * 1024), why: '' });
   } else if (worst > BARS.rssMb * 1024) {
     bars.push({ bar: rssBar, measured: `${each} at ${int(N)}`, verdict: 'fail', why: `already above 250 MB at ${int(N)} records` });
-  } else if (growth && b.valid && d.valid && growth.ndjson.valid && growth.csv.valid) {
+  } else if (growth && b.valid && d.valid && growth.ndjson.valid && growth.csv.valid && (!growth.jobs || (c.valid && growth.jobs.valid))) {
     // A straight line through N and 2N, to 4M: an estimate, said so.
     const at4m = (kbN: number, kb2N: number): number => kbN + ((kb2N - kbN) * (BARS.rssRecords - N)) / N;
     const estB = at4m(b.medianPeakRssKb, growth.ndjson.medianPeakRssKb);
     const estD = at4m(d.medianPeakRssKb, growth.csv.medianPeakRssKb);
-    bars.push({ bar: rssBar, measured: `~(b) ${mb(estB)}, (d) ${mb(estD)} extrapolated`, verdict: verdict(Math.max(estB, estD) <= BARS.rssMb * 1024), why: `a straight line through ${int(N)} and ${int(2 * N)} records; run --records 4000000 to measure` });
+    const estC = growth.jobs ? at4m(c.medianPeakRssKb, growth.jobs.medianPeakRssKb) : NaN;
+    const shown = `~(b) ${mb(estB)}, ${growth.jobs ? `(c) ${mb(estC)}, ` : ''}(d) ${mb(estD)} extrapolated`;
+    bars.push({ bar: rssBar, measured: shown, verdict: verdict(Math.max(estB, estD, growth.jobs ? estC : 0) <= BARS.rssMb * 1024), why: `a straight line through ${int(N)} and ${int(2 * N)} records; run --records 4000000 to measure` });
   } else {
     bars.push({ bar: rssBar, measured: `${each} at ${int(N)}`, verdict: 'not judged', why: 'needs --records 4000000 (or --growth for an estimate)' });
   }
@@ -495,6 +500,7 @@ async function bench(flags: Flags, dir: string): Promise<number> {
     const g = (r: RowResult, at2N: RowResult): string =>
       at2N.valid ? `${mb(r.medianPeakRssKb)} at ${int(N)} -> ${mb(at2N.medianPeakRssKb)} at ${int(2 * N)} records (wall ${fixed(r.medianWallMs / 1000)} -> ${fixed(at2N.medianWallMs / 1000)} s)` : at2N.note;
     log(`memory growth, peak RSS: (b) NDJSON ${g(b, growth.ndjson)}`);
+    if (growth.jobs) log(`                         (c) NDJSON ${g(c, growth.jobs)}`);
     log(`                         (d) CSV    ${g(d, growth.csv)}`);
   }
   log();

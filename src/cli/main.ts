@@ -8,6 +8,8 @@ import { runFormats } from './commands/formats.js';
 import { runInit, type InitFlags } from './commands/init.js';
 import { runLearn, type LearnFlags } from './commands/learn.js';
 import { addInputOptions } from './input-options.js';
+import { addJobsOption } from './jobs.js';
+import { limitHeapGrowth } from './memory.js';
 import { runScan, type Io, type ScanFlags } from './commands/scan.js';
 import { registerTriage } from './commands/triage.js';
 import { runTicketsPush, type TicketsPushFlags } from './commands/tickets.js';
@@ -33,8 +35,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
     })
     .addHelpText('after', EXIT_CODES_HELP);
 
-  addInputOptions(root
-    .command('scan'))
+  addJobsOption(addInputOptions(root
+    .command('scan')))
     .description('judge every request in the logs against the policy and report incidents')
     .argument('[inputs...]', 'log files, directories (recursive), .gz files, or - for stdin (default: stdin when piped)')
     .option('-p, --policy <file>', 'policy YAML; default: $APIGUARD_POLICY, else apiguard.yaml or .apiguard.yaml here or in a parent directory')
@@ -78,8 +80,8 @@ ${EXIT_CODES_HELP}`,
       setExit(await runDetect(inputs, flags, io));
     });
 
-  addInputOptions(root
-    .command('learn'))
+  addJobsOption(addInputOptions(root
+    .command('learn')))
     .description('learn per key its networks, actions, active hours and hourly volume into a baseline state file')
     .argument('<inputs...>', 'log files, directories, .gz files, or - for stdin')
     .requiredOption('--state <file>', 'the state file: folded into when it exists, then replaced atomically')
@@ -95,8 +97,8 @@ ${EXIT_CODES_HELP}`,
       setExit(runFormats(flags, io));
     });
 
-  addInputOptions(root
-    .command('init'))
+  addJobsOption(addInputOptions(root
+    .command('init')))
     .description('draft a policy from observed traffic, every line commented with what it was learned from')
     .argument('[inputs...]', 'log files, directories, .gz files, or - for stdin')
     .option('--timezone <zone>', 'IANA zone for the drafted hours and days', 'UTC')
@@ -154,6 +156,7 @@ function collectValues(value: string, previous: string[] | undefined): string[] 
 /** Runs the CLI and returns the exit code. The only place errors become exit codes. */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() }): Promise<number> {
   let code: number = EXIT.clean;
+  limitHeapGrowth();
   const stderr = (s: string): void => void io.stderr.write(s);
   io.stdout.on?.('error', (e: NodeJS.ErrnoException) => {
     // A closed pipe (| head) is the reader's choice: nobody reads the rest, so stop now.

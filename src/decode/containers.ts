@@ -236,9 +236,20 @@ export function arrayElementLines(text: string): number[] {
  * `field.name`, `TimeGenerated [UTC]` → `TimeGenerated`. With `columns`, there is no header and
  * cells are keyed "1", "2", … (AWS's CSV preset has no header).
  */
-export function csvReader(sink: RecordSink, options: { noHeader?: boolean } = {}): RecordReader {
-  let header: string[] | null = options.noHeader ? [] : null;
-  let separator = '';
+/** A CSV file's header and separator, once read: what a reader needs to start at a record in the middle. */
+export interface CsvLayout {
+  header: string[];
+  separator: string;
+}
+
+export interface CsvReader extends RecordReader {
+  /** The header and separator once known (null before), and whether a record is open (a quoted cell spans lines). */
+  layout(): { layout: CsvLayout | null; open: boolean };
+}
+
+export function csvReader(sink: RecordSink, options: { noHeader?: boolean; layout?: CsvLayout } = {}): CsvReader {
+  let header: string[] | null = options.layout ? options.layout.header : options.noHeader ? [] : null;
+  let separator = options.layout?.separator ?? '';
   let pending = '';
   let pendingLine = 0;
 
@@ -329,6 +340,9 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean } = {}
     },
     end() {
       if (pending !== '') sink.skip(pendingLine, skip('bad-csv', 'the file ends inside a quoted cell'));
+    },
+    layout() {
+      return { layout: header !== null && separator !== '' ? { header, separator } : null, open: pending !== '' };
     },
   };
 }
@@ -423,7 +437,7 @@ export function clfReader(sink: RecordSink): RecordReader {
   };
 }
 
-export function readerFor(framing: Framing, sink: RecordSink, options: { noHeader?: boolean } = {}): RecordReader {
+export function readerFor(framing: Framing, sink: RecordSink, options: { noHeader?: boolean; layout?: CsvLayout } = {}): RecordReader {
   switch (framing) {
     case 'ndjson':
       return ndjsonReader(sink);

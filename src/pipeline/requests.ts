@@ -1,17 +1,31 @@
 /**
  * read → decode → normalise: every canonical request in the inputs, file by file, in input
  * order, with every skip counted. Shared by `scan` (which judges them) and `init` (which learns
- * from them).
+ * from them). With a decode pool (--jobs), worker threads decode and normalise most of each file
+ * (src/pipeline/parallel.ts); what reaches `onRequest` is the same, in the same order.
  */
 import { Counters, type FileStats, type SkipExample } from '../aggregate/counters.js';
-import { SNIFF_LINES, containerOf, readerFor, sniffFraming, type Framing, type RecordReader, type RecordSink } from '../decode/containers.js';
+import {
+  SNIFF_LINES,
+  containerOf,
+  readerFor,
+  sniffFraming,
+  type CsvLayout,
+  type CsvReader,
+  type Framing,
+  type RecordReader,
+  type RecordSink,
+} from '../decode/containers.js';
 import { DETECT_RECORDS, describeRecord, detectFormat } from '../decode/detect.js';
 import type { Container } from '../formats/define-format.js';
 import type { LogFormat } from '../formats/index.js';
 import type { ApiRequest } from '../model/request.js';
 import { Skip, skip } from '../model/skip.js';
-import { readLines } from '../read/lines.js';
+import { readLines, type LineSink } from '../read/lines.js';
 import type { Source } from '../read/sources.js';
+import type { DecodePool } from './decode-pool.js';
+import { readInChunks } from './parallel.js';
+import { feedsBlankLines, isBlankLine, normaliseRecord, type ChunkSetup } from './records.js';
 
 export interface ReadOptions {
   sources: Source[];
@@ -23,11 +37,24 @@ export interface ReadOptions {
   onFileError?: (stats: FileStats) => void;
   /** CSV without a header row: cells are keyed "1", "2", … (for --map by column number). */
   noHeader?: boolean;
-  /** Stop each file after this many records (for `apiguard detect`). */
+  /** Stop each file after this many records (for `apiguard detect`); reads on this thread. */
   limitPerFile?: number;
   /** How many skipped records to keep as examples (default 10). */
   maxSkipExamples?: number;
+  /**
+   * Worker threads that decode and normalise (--jobs); absent: everything on this thread. The
+   * pool must have been made from the same input flags as `format` and `noHeader`.
+   */
+  pool?: DecodePool;
+  /** Bytes per chunk handed to the pool (default DEFAULT_CHUNK_BYTES). */
+  chunkBytes?: number;
 }
+
+/**
+ * Chunks of about 512 KiB: ~500 typical records, one message each way, and what is in flight (a
+ * few chunks per worker plus their results) stays under ~10 MB.
+ */
+export const DEFAULT_CHUNK_BYTES = 512 * 1024;
 
 /** The framing a forced container implies when the file's first line suggested another. */
 function framingFor(container: Exclude<Container, 'any'>): Framing {
@@ -41,131 +68,202 @@ export interface ReadResult {
   last: number;
 }
 
-export async function readRequests(opts: ReadOptions, onRequest: (req: ApiRequest) => void): Promise<ReadResult> {
-  const counters = new Counters(opts.maxSkipExamples);
-  let first = Infinity;
-  let last = -Infinity;
+interface Shared {
+  opts: ReadOptions;
+  counters: Counters;
+  onRequest: (req: ApiRequest) => void;
+  first: number;
+  last: number;
+}
 
-  for (const source of opts.sources) {
-    const stats = counters.startFile(source.name);
-    let format = opts.format;
-    if (format) stats.format = format.meta.name;
-    // Records (and skips) held until the format is known, replayed in line order.
-    let pending: { record?: Record<string, unknown>; skip?: Skip; line: number }[] = [];
-    let firstObject: Record<string, unknown> | undefined;
-    let container: Exclude<Container, 'any'> | undefined = format?.meta.container === 'any' ? undefined : format?.meta.container;
-    const stream = source.open();
-    let abandoned = false;
+/**
+ * One file being read: its first lines decide the framing, its first records the format (held
+ * and replayed in line order); then every record is normalised and every skip counted. Fed lines
+ * (`line`, `tooLong`) on this thread, or requests and skips a worker thread decoded (`accept`,
+ * `skipAt`), in line order either way.
+ */
+export class FileReading implements LineSink {
+  readonly stats: FileStats;
+  private format: LogFormat | undefined;
+  // Records (and skips) held until the format is known, replayed in line order.
+  private pending: { record?: Record<string, unknown>; skip?: Skip; line: number }[] = [];
+  private pendingRecords = 0;
+  private firstObject: Record<string, unknown> | undefined;
+  private container: Exclude<Container, 'any'> | undefined;
+  private reader: RecordReader | undefined;
+  private framing: Framing | undefined;
+  // The first lines are held until the framing is known: one broken line must not decide it.
+  private held: { text: string; line: number }[] = [];
+  private heldNonBlank = 0;
+  abandoned = false;
+  private readonly sink: RecordSink;
 
-    const onSkip = (line: number, s: Skip): void => {
-      if (counters.skip(stats, line, s)) opts.onSkip?.(counters.examples[counters.examples.length - 1]!);
+  constructor(
+    private readonly shared: Shared,
+    readonly source: Source,
+    /** Stops reading the file (when no format fits, or enough records were read). */
+    private readonly stop: () => void,
+  ) {
+    const opts = shared.opts;
+    this.stats = shared.counters.startFile(source.name);
+    this.format = opts.format;
+    if (this.format) this.stats.format = this.format.meta.name;
+    this.container = this.format?.meta.container === 'any' ? undefined : this.format?.meta.container;
+    this.sink = {
+      record: (record, line) => {
+        if (this.abandoned) return;
+        if (this.format) return this.normalise(record, line);
+        this.firstObject ??= record;
+        this.pending.push({ record, line });
+        this.pendingRecords++;
+        if (this.pendingRecords >= DETECT_RECORDS && !this.detectNow()) this.abandon();
+      },
+      skip: (line, s) => {
+        if (this.format || this.abandoned) this.skipAt(line, s);
+        else this.pending.push({ skip: s, line });
+      },
     };
-    const normalise = (record: Record<string, unknown>, line: number): void => {
-      if (opts.limitPerFile !== undefined && stats.parsed + stats.skipped >= opts.limitPerFile) {
-        if (!abandoned) {
-          abandoned = true;
-          stream.destroy();
-        }
-        return;
-      }
-      if (format!.accepts && !format!.accepts(record)) return onSkip(line, skip('wrong-format'));
-      const out = format!.normalise(record, source.name, line);
-      if (out instanceof Skip) return onSkip(line, out);
-      stats.parsed++;
-      if (out.time < first) first = out.time;
-      if (out.time > last) last = out.time;
-      if (format!.exposures) {
-        const exposed = format!.exposures(record);
-        if (exposed.length > 0) {
-          out.exposedIn = exposed.map((e) => e.where).join(', ');
-          out.exposedKey = exposed[0]!.value;
-        }
-      }
-      onRequest(out);
-    };
-    /** Picks the format from the records held so far; false when none fits (the file is abandoned). */
-    const detectNow = (): boolean => {
-      format = detectFormat(
-        pending.flatMap((p) => (p.record ? [p.record] : [])),
-        container,
-      );
-      if (!format) {
-        stats.error = `no known log format fits (${describeRecord(firstObject)}); use --format to force one`;
-        for (const p of pending) onSkip(p.line, p.skip ?? skip('unknown-format'));
-        pending = [];
-        return false;
-      }
-      stats.format = format.meta.name;
-      for (const p of pending) {
-        if (p.record) normalise(p.record, p.line);
-        else onSkip(p.line, p.skip!);
-      }
-      pending = [];
-      return true;
-    };
+  }
 
-    const sink: RecordSink = {
-      record(record, line) {
-        if (abandoned) return;
-        if (format) return normalise(record, line);
-        firstObject ??= record;
-        pending.push({ record, line });
-        if (pending.filter((p) => p.record).length >= DETECT_RECORDS && !detectNow()) {
-          abandoned = true;
-          stream.destroy();
-        }
-      },
-      skip(line, s) {
-        if (format || abandoned) onSkip(line, s);
-        else pending.push({ skip: s, line });
-      },
+  private abandon(): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    this.stop();
+  }
+
+  skipAt(line: number, s: Skip): void {
+    const counters = this.shared.counters;
+    if (counters.skip(this.stats, line, s)) this.shared.opts.onSkip?.(counters.examples[counters.examples.length - 1]!);
+  }
+
+  /** A request decoded and normalised (here or by a worker thread). */
+  accept(out: ApiRequest): void {
+    this.stats.parsed++;
+    const shared = this.shared;
+    if (out.time < shared.first) shared.first = out.time;
+    if (out.time > shared.last) shared.last = out.time;
+    shared.onRequest(out);
+  }
+
+  private normalise(record: Record<string, unknown>, line: number): void {
+    const limit = this.shared.opts.limitPerFile;
+    if (limit !== undefined && this.stats.parsed + this.stats.skipped >= limit) {
+      this.abandon();
+      return;
+    }
+    const out = normaliseRecord(this.format!, record, this.source.name, line);
+    if (out instanceof Skip) this.skipAt(line, out);
+    else this.accept(out);
+  }
+
+  /** Picks the format from the records held so far; false when none fits (the file is abandoned). */
+  private detectNow(): boolean {
+    const pending = this.pending;
+    this.format = detectFormat(
+      pending.flatMap((p) => (p.record ? [p.record] : [])),
+      this.container,
+    );
+    this.pending = [];
+    this.pendingRecords = 0;
+    if (!this.format) {
+      this.stats.error = `no known log format fits (${describeRecord(this.firstObject)}); use --format to force one`;
+      for (const p of pending) this.skipAt(p.line, p.skip ?? skip('unknown-format'));
+      return false;
+    }
+    this.stats.format = this.format.meta.name;
+    for (const p of pending) {
+      if (p.record) this.normalise(p.record, p.line);
+      else this.skipAt(p.line, p.skip!);
+    }
+    return true;
+  }
+
+  private feed(text: string, line: number): void {
+    if (isBlankLine(text) && !feedsBlankLines(this.framing!)) return;
+    this.reader!.line(text, line);
+  }
+
+  private startReader(): void {
+    const held = this.held;
+    const texts: string[] = [];
+    for (const h of held) if (!isBlankLine(h.text)) texts.push(h.text);
+    let framing = sniffFraming(texts);
+    if (this.container && containerOf(framing) !== this.container) framing = framingFor(this.container);
+    this.container ??= containerOf(framing);
+    this.framing = framing;
+    this.stats.framing = framing;
+    this.reader = readerFor(framing, this.sink, { noHeader: this.shared.opts.noHeader });
+    this.held = [];
+    // Blank lines before the first record are layout in every framing.
+    const firstReal = held.findIndex((h) => !isBlankLine(h.text));
+    for (const h of held.slice(firstReal)) if (!this.abandoned) this.feed(h.text, h.line);
+  }
+
+  line(text: string, line: number): void {
+    if (this.abandoned) return;
+    if (this.reader) return this.feed(text, line);
+    this.held.push({ text, line });
+    if (!isBlankLine(text) && ++this.heldNonBlank >= SNIFF_LINES) this.startReader();
+  }
+
+  tooLong(line: number): void {
+    this.skipAt(line, skip('line-too-long'));
+  }
+
+  /**
+   * When the rest of the file can be decoded apart from this reader, chunk by chunk: what that
+   * needs; else null. Not before the framing and format are known, never for a whole-file JSON
+   * document, and for CSV only between records.
+   */
+  handoff(): { setup: ChunkSetup; format: LogFormat } | null {
+    if (this.abandoned || !this.reader || !this.format || this.pending.length > 0 || this.framing === 'json-document') return null;
+    if (this.shared.opts.limitPerFile !== undefined) return null;
+    let csv: CsvLayout | null = null;
+    if (this.framing === 'csv') {
+      const { layout, open } = (this.reader as CsvReader).layout();
+      if (!layout || open) return null;
+      csv = layout;
+    }
+    const setup: ChunkSetup = {
+      file: this.source.name,
+      framing: this.framing!,
+      format: this.format === this.shared.opts.format ? null : this.format.meta.name,
+      noHeader: this.shared.opts.noHeader ?? false,
+      csv,
     };
-    let reader: RecordReader | undefined;
-    let framing: Framing | undefined;
-    // The first lines are held until the framing is known: one broken line must not decide it.
-    let held: { text: string; line: number }[] = [];
-    const isBlank = (text: string): boolean => text.length === 0 || text.trim() === '';
-    const feed = (text: string, line: number): void => {
-      // Inside CSV cells and JSON documents a blank line is content; elsewhere it is layout.
-      if (isBlank(text) && framing !== 'csv' && framing !== 'json-document') return;
-      reader!.line(text, line);
-    };
-    const startReader = (): void => {
-      framing = sniffFraming(held.filter((h) => !isBlank(h.text)).map((h) => h.text));
-      if (container && containerOf(framing) !== container) framing = framingFor(container);
-      container ??= containerOf(framing);
-      stats.framing = framing;
-      reader = readerFor(framing, sink, { noHeader: opts.noHeader });
-      // Blank lines before the first record are layout in every framing.
-      const firstReal = held.findIndex((h) => !isBlank(h.text));
-      for (const h of held.slice(firstReal)) if (!abandoned) feed(h.text, h.line);
-      held = [];
-    };
-    const result = await readLines(stream, {
-      line(text, line) {
-        if (abandoned) return;
-        if (reader) return feed(text, line);
-        held.push({ text, line });
-        if (!isBlank(text) && held.filter((h) => !isBlank(h.text)).length >= SNIFF_LINES) startReader();
-      },
-      tooLong(line) {
-        onSkip(line, skip('line-too-long'));
-      },
-    });
-    if (!reader && !abandoned && held.some((h) => !isBlank(h.text))) startReader();
-    reader?.end();
+    return { setup, format: this.format };
+  }
+
+  /** After the last line: what is still held, and the file's verdict. */
+  finish(result: { gzip: boolean; error: string }): void {
+    const stats = this.stats;
+    if (!this.reader && !this.abandoned && this.held.some((h) => !isBlankLine(h.text))) this.startReader();
+    this.reader?.end();
     stats.gzip = result.gzip;
-    if (!format && pending.some((p) => p.record)) detectNow();
-    else for (const p of pending) onSkip(p.line, p.skip!); // only skips: nothing to detect from
+    if (!this.format && this.pending.some((p) => p.record)) this.detectNow();
+    else for (const p of this.pending) this.skipAt(p.line, p.skip!); // only skips: nothing to detect from
+    this.pending = [];
     stats.records = stats.parsed + stats.skipped;
-    if (result.error && !abandoned) stats.error = result.error;
-
+    if (result.error && !this.abandoned) stats.error = result.error;
     else if (!stats.error && stats.records > 0 && stats.parsed === 0) {
       stats.error = stats.format
         ? `read as ${stats.format}, but every one of its ${stats.records} records was skipped`
         : `none of its ${stats.records} records could be read; is it a supported format?`;
     }
-    if (stats.error) opts.onFileError?.(stats);
+    if (stats.error) this.shared.opts.onFileError?.(stats);
   }
-  return { counters, first, last };
+}
+
+export async function readRequests(opts: ReadOptions, onRequest: (req: ApiRequest) => void): Promise<ReadResult> {
+  const shared: Shared = { opts, counters: new Counters(opts.maxSkipExamples), onRequest, first: Infinity, last: -Infinity };
+  for (const source of opts.sources) {
+    const stream = source.open();
+    const file = new FileReading(shared, source, () => stream.destroy());
+    const result =
+      opts.pool && opts.limitPerFile === undefined
+        ? await readInChunks(stream, file, opts.pool, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES)
+        : await readLines(stream, file);
+    file.finish(result);
+  }
+  return { counters: shared.counters, first: shared.first, last: shared.last };
 }

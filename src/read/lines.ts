@@ -26,7 +26,7 @@ const GZIP_MAGIC_1 = 0x8b;
  * Yields the stream's bytes, gunzipped when they start with the gzip magic number (so `.gz`
  * works by content, from files and from stdin alike). Multi-member gzip is read whole.
  */
-async function* decodedChunks(raw: Readable, onGzip: () => void): AsyncGenerator<Buffer> {
+export async function* decodedChunks(raw: Readable, onGzip: () => void): AsyncGenerator<Buffer> {
   const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   let head = Buffer.alloc(0);
   // Gather at least two bytes to look at the magic number.
@@ -107,13 +107,17 @@ export async function readLines(raw: Readable, sink: LineSink): Promise<ReadResu
       sink.line(tail.charCodeAt(tail.length - 1) === 13 ? tail.slice(0, -1) : tail, lineNo);
     } else if (skippingLongLine) lineNo++;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    error =
-      gzip && (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message))
-        ? `truncated gzip stream after line ${lineNo}${carry ? ' (the partial line after it was dropped)' : ''}`
-        : gzip && err.code === 'Z_DATA_ERROR'
-          ? `corrupt gzip data after line ${lineNo}: ${err.message}`
-          : `read error after line ${lineNo}: ${err.message}`;
+    error = describeReadError(e, gzip, lineNo, carry !== '');
   }
   return { lines: lineNo, gzip, error };
+}
+
+/** What broke a stream, after how many lines; `partial`: an unfinished line was dropped. */
+export function describeReadError(e: unknown, gzip: boolean, lineNo: number, partial: boolean): string {
+  const err = e as NodeJS.ErrnoException;
+  return gzip && (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message))
+    ? `truncated gzip stream after line ${lineNo}${partial ? ' (the partial line after it was dropped)' : ''}`
+    : gzip && err.code === 'Z_DATA_ERROR'
+      ? `corrupt gzip data after line ${lineNo}: ${err.message}`
+      : `read error after line ${lineNo}: ${err.message}`;
 }

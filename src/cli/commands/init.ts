@@ -1,4 +1,5 @@
 import { applyInputOptions, type InputFlags } from '../input-options.js';
+import { chunkBytes, decodePool, parseJobs } from '../jobs.js';
 import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
 import { draftPolicy } from '../../init/draft.js';
 import { TrafficLearner } from '../../init/learn.js';
@@ -24,6 +25,8 @@ export interface InitFlags {
   map?: InputFlags['map'];
   logTimezone?: string;
   logYear?: string;
+  /** --jobs: threads (default: the number of cores). */
+  jobs?: string;
 }
 
 function prefixFlag(value: string | number | undefined, fallback: number, max: number, flag: string): number {
@@ -52,13 +55,14 @@ export async function runInit(inputs: string[], flags: InitFlags, io: Io): Promi
   const prefix6 = prefixFlag(flags.prefix6, 64, 128, '--prefix6');
   const margin = marginFlag(flags.margin);
   const { format, noHeader } = applyInputOptions(flags);
+  const warn = stderrWarner(io);
+  const pool = decodePool(parseJobs(flags.jobs), flags, inputs, io.env, warn);
 
   const ignoredFiles: string[] = [];
   const sources = inputSources(inputs, io, (path) => ignoredFiles.push(path));
 
   // No policy yet, so no known raw keys to mask: log-derived text is still neutralised.
   const redact = new Redactor([]);
-  const warn = stderrWarner(io);
   for (const path of ignoredFiles) warn(`${redact.text(path)}: ignored (not named like a log file)`);
 
   const learner = new TrafficLearner({ clock: new ZoneClock(timezone), prefix4, prefix6 });
@@ -68,9 +72,11 @@ export async function runInit(inputs: string[], flags: InitFlags, io: Io): Promi
       format,
       noHeader,
       ...readWarnings(warn, redact),
+      pool,
+      chunkBytes: chunkBytes(io.env),
     },
     (req) => learner.add(req),
-  );
+  ).finally(() => pool?.close());
   const counters = read.counters;
 
   // Nothing to learn from: no draft at all, rather than an empty policy that looks like one.

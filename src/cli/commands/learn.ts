@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
+import { chunkBytes, decodePool, parseJobs, type JobsFlags } from '../jobs.js';
 import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
 import { BaselineLearner } from '../../baseline/learn.js';
 import { readState, writeState } from '../../baseline/state.js';
@@ -9,7 +10,7 @@ import { Redactor } from '../../report/sanitize.js';
 import type { Io } from './scan.js';
 
 /** Options of `apiguard learn`: the state file, and how to read the logs. */
-export interface LearnFlags extends InputFlags {
+export interface LearnFlags extends InputFlags, JobsFlags {
   /** The baseline state file (required): folded into when it exists, then replaced atomically. */
   state?: string;
 }
@@ -25,6 +26,8 @@ export async function runLearn(inputs: string[], flags: LearnFlags, io: Io): Pro
   const file = flags.state;
   if (file === undefined || file === '') throw new UsageError('--state FILE is required: the baseline state file to create or fold into');
   const { format, noHeader } = applyInputOptions(flags);
+  const warn = stderrWarner(io);
+  const pool = decodePool(parseJobs(flags.jobs), flags, inputs, io.env, warn);
 
   // A bad state file fails before the logs are read (exit 2), and is left as it is.
   const previous = existsSync(file) ? readState(file) : undefined;
@@ -33,11 +36,12 @@ export async function runLearn(inputs: string[], flags: LearnFlags, io: Io): Pro
   const sources = inputSources(inputs, io, (path) => ignoredFiles.push(path));
   // Log-derived text is neutralised; file names are shown as given.
   const redact = new Redactor([]);
-  const warn = stderrWarner(io);
   for (const path of ignoredFiles) warn(`${redact.text(path)}: ignored (not named like a log file)`);
 
   const learner = new BaselineLearner();
-  const read = await readRequests({ sources, format, noHeader, ...readWarnings(warn, redact) }, (req) => learner.add(req));
+  const read = await readRequests({ sources, format, noHeader, ...readWarnings(warn, redact), pool, chunkBytes: chunkBytes(io.env) }, (req) =>
+    learner.add(req),
+  ).finally(() => pool?.close());
   const counters = read.counters;
   requireSomethingRead(counters);
   // Unlike init's draft, the state is not written after an incomplete read: it accumulates, and

@@ -19,12 +19,13 @@ import { buildSummary, renderSummaryText } from '../../report/summary.js';
 import { scan, type TenantResult } from '../../pipeline/scan.js';
 import { parseDuration } from '../duration.js';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
+import { chunkBytes, decodePool, parseJobs, type JobsFlags } from '../jobs.js';
 import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
 import { VERSION } from '../version.js';
 import { writeTicketDir } from '../../tickets/files.js';
 import { ticketFor } from '../../tickets/ticket.js';
 
-export interface ScanFlags extends InputFlags {
+export interface ScanFlags extends InputFlags, JobsFlags {
   /** A file, or false for --no-policy; undefined: discover. */
   policy?: string | false;
   output: string;
@@ -103,6 +104,11 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   }
   const { format, noHeader } = applyInputOptions(flags);
   const reorderWindowMs = parseDuration(flags.reorderWindow, '--reorder-window');
+  const jobs = parseJobs(flags.jobs);
+  const warn = stderrWarner(io, flags.color);
+  // Before the policy is loaded, so that workers start up meanwhile. Idle workers never keep the
+  // process alive, so an error before the scan needs no clean-up.
+  const pool = decodePool(jobs, flags, inputs, io.env, warn);
 
   const found = discoverPolicy(flags.policy, io.env, io.cwd);
   const policy = found === null ? emptyPolicy() : loadPolicy(found.file);
@@ -138,9 +144,8 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     }
     return fd;
   };
-  const warn = stderrWarner(io, flags.color);
 
-  const result = await scan({
+  const scanning = scan({
     sources,
     policy,
     format,
@@ -159,7 +164,10 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
       if (splitDir !== null) for (const o of splitStreamed) writeSync(tenantFd(o, f.request.tenant), o.reporter.finding!(f, plain));
     },
     ...readWarnings(warn, redact),
+    pool,
+    chunkBytes: chunkBytes(io.env),
   });
+  const result = await scanning.finally(() => pool?.close());
   for (const o of streamed) closeSync(o.fd);
   for (const fds of tenantFds.values()) for (const fd of fds.values()) closeSync(fd);
 

@@ -1,0 +1,174 @@
+/**
+ * The requests and skips a worker thread decoded from one chunk, packed to cross threads cheaply:
+ * one message per chunk, numbers in typed arrays (their buffers are transferred, not copied),
+ * every distinct string once per chunk (a key, an IP, a method repeats across a chunk's records).
+ * Strings are cloned, never sliced from one big string, so a request's strings that live on (an
+ * incident's key and IP) cannot pin a whole chunk in memory.
+ */
+import type { ApiRequest } from '../model/request.js';
+import { SKIP_REASONS, Skip, type SkipReason } from '../model/skip.js';
+
+const REASONS = Object.keys(SKIP_REASONS) as SkipReason[];
+const REASON_INDEX = new Map(REASONS.map((r, i) => [r, i]));
+
+/** Numbers per request: time, status, latencyMs, line. */
+const NUMS = 4;
+/** Strings per request: key, hash, id, alias, ip, method, path, userAgent, requestId, api, tenant. */
+const REFS = 11;
+const AUTH_FAILURE = 1;
+const EXPOSED = 2;
+
+export interface Batch {
+  /** Lines in the chunk (the next chunk's line numbers start after them). */
+  lines: number;
+  requests: number;
+  nums: Float64Array;
+  refs: Uint32Array;
+  flags: Uint8Array;
+  strings: string[];
+  /** exposedIn, exposedKey of each request flagged EXPOSED, in order. */
+  exposures: string[];
+  /** Per skip: how many requests come before it, its line, its reason's index. */
+  skips: Float64Array;
+  skipDetails: string[];
+}
+
+/** A growable typed array. */
+class Grow<T extends Float64Array | Uint32Array | Uint8Array> {
+  length = 0;
+  constructor(public data: T) {}
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new (this.data.constructor as new (n: number) => T)(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+  done(): T {
+    return this.data.slice(0, this.length) as T;
+  }
+}
+
+/** Packs one chunk's requests and skips, in the order they were decoded. */
+export class BatchWriter {
+  private readonly nums = new Grow(new Float64Array(NUMS * 1024));
+  private readonly refs = new Grow(new Uint32Array(REFS * 1024));
+  private readonly flags = new Grow(new Uint8Array(1024));
+  private readonly skips = new Grow(new Float64Array(3 * 16));
+  private readonly strings: string[] = [''];
+  private readonly index = new Map<string, number>([['', 0]]);
+  private readonly exposures: string[] = [];
+  private readonly skipDetails: string[] = [];
+  private requests = 0;
+
+  private ref(s: string): void {
+    // Empty fields are common (a format without request ids, keys logged only as hashes).
+    if (s === '') {
+      this.refs.push(0);
+      return;
+    }
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, i);
+    }
+    this.refs.push(i);
+  }
+
+  request(r: ApiRequest): void {
+    this.nums.push(r.time);
+    this.nums.push(r.status);
+    this.nums.push(r.latencyMs);
+    this.nums.push(r.line);
+    const id = r.identity;
+    this.ref(id.key);
+    this.ref(id.hash);
+    this.ref(id.id);
+    this.ref(id.alias);
+    this.ref(r.ip);
+    this.ref(r.method);
+    this.ref(r.path);
+    this.ref(r.userAgent);
+    this.ref(r.requestId);
+    this.ref(r.api);
+    this.ref(r.tenant);
+    let flags = r.authFailure ? AUTH_FAILURE : 0;
+    if (r.exposedIn !== undefined || r.exposedKey !== undefined) {
+      flags |= EXPOSED;
+      this.exposures.push(r.exposedIn ?? '', r.exposedKey ?? '');
+    }
+    this.flags.push(flags);
+    this.requests++;
+  }
+
+  skip(line: number, s: Skip): void {
+    this.skips.push(this.requests);
+    this.skips.push(line);
+    this.skips.push(REASON_INDEX.get(s.reason)!);
+    this.skipDetails.push(s.detail);
+  }
+
+  /** The batch, and the buffers to transfer with it. */
+  finish(lines: number): { batch: Batch; transfer: ArrayBuffer[] } {
+    const batch: Batch = {
+      lines,
+      requests: this.requests,
+      nums: this.nums.done(),
+      refs: this.refs.done(),
+      flags: this.flags.done(),
+      strings: this.strings,
+      exposures: this.exposures,
+      skips: this.skips.done(),
+      skipDetails: this.skipDetails,
+    };
+    return { batch, transfer: [batch.nums.buffer, batch.refs.buffer, batch.flags.buffer, batch.skips.buffer] as ArrayBuffer[] };
+  }
+}
+
+export interface BatchSink {
+  accept(req: ApiRequest): void;
+  skipAt(line: number, s: Skip): void;
+}
+
+/**
+ * Unpacks a batch into requests and skips, in their decoded order, with line numbers made
+ * absolute (`base` lines came before the chunk). Requests have the same fields, in the same
+ * order, as a format's `normalise` gives them.
+ */
+export function readBatch(b: Batch, file: string, base: number, sink: BatchSink): void {
+  const { nums, refs, flags, strings, skips } = b;
+  let nextSkip = 0;
+  let exposure = 0;
+  for (let i = 0; i <= b.requests; i++) {
+    while (nextSkip < skips.length && skips[nextSkip] === i) {
+      sink.skipAt(base + skips[nextSkip + 1]!, new Skip(REASONS[skips[nextSkip + 2]!]!, b.skipDetails[nextSkip / 3]!));
+      nextSkip += 3;
+    }
+    if (i === b.requests) break;
+    const n = i * NUMS;
+    const s = i * REFS;
+    const req: ApiRequest = {
+      time: nums[n]!,
+      identity: { key: strings[refs[s]!]!, hash: strings[refs[s + 1]!]!, id: strings[refs[s + 2]!]!, alias: strings[refs[s + 3]!]! },
+      ip: strings[refs[s + 4]!]!,
+      method: strings[refs[s + 5]!]!,
+      path: strings[refs[s + 6]!]!,
+      status: nums[n + 1]!,
+      latencyMs: nums[n + 2]!,
+      userAgent: strings[refs[s + 7]!]!,
+      requestId: strings[refs[s + 8]!]!,
+      api: strings[refs[s + 9]!]!,
+      tenant: strings[refs[s + 10]!]!,
+      authFailure: (flags[i]! & AUTH_FAILURE) !== 0,
+      file,
+      line: base + nums[n + 3]!,
+    };
+    if (flags[i]! & EXPOSED) {
+      req.exposedIn = b.exposures[exposure++]!;
+      req.exposedKey = b.exposures[exposure++]!;
+    }
+    sink.accept(req);
+  }
+}

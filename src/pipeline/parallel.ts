@@ -1,0 +1,216 @@
+/**
+ * Reading one file with decode worker threads (--jobs), with exactly the results of one thread.
+ *
+ * The main thread reads (and gunzips) the bytes and cuts them into chunks of whole lines
+ * (src/read/chunks.ts). The first chunks it decodes itself, through the file's FileReading, until
+ * the framing and format are known; from then on chunks go to the workers, which decode and
+ * normalise them (decode-chunk.ts) and send back one packed batch per chunk (batch.ts). Batches
+ * are taken strictly in chunk order, so requests reach the rest of the pipeline (time-order
+ * buffer, judge, incidents) in input order, exactly as on one thread; line numbers are made
+ * absolute then. When it would otherwise wait for a worker, the main thread decodes a chunk no
+ * worker has taken yet, and keeps the result for its turn.
+ *
+ * Chunks are cut between records: after any newline for NDJSON, logfmt and combined log, only
+ * outside quoted cells for CSV (csv-boundary.ts); should no record end turn up within 16 MiB, the
+ * rest of the file is read on the main thread. A whole-file JSON document is read on the main
+ * thread. Each worker has at most two chunks at a time and only a few more are cut ahead, so
+ * reading waits for the oldest (back-pressure). A chunk whose worker failed is decoded on the
+ * main thread, in its turn: nothing is lost, nothing reordered.
+ */
+import type { Readable } from 'node:stream';
+import { CsvBoundary } from '../decode/csv-boundary.js';
+import type { LogFormat } from '../formats/index.js';
+import type { ApiRequest } from '../model/request.js';
+import type { Skip } from '../model/skip.js';
+import { LineChunker, splitChunk, type ChunkItem } from '../read/chunks.js';
+import { decodedChunks, describeReadError } from '../read/lines.js';
+import { readBatch, type Batch } from './batch.js';
+import { decodeChunk, type ChunkOutput } from './decode-chunk.js';
+import type { DecodePool } from './decode-pool.js';
+import type { ChunkSetup } from './records.js';
+import type { FileReading } from './requests.js';
+
+/**
+ * Chunk buffers in shared memory, which worker threads read without a copy and which stay here
+ * should a worker fail. Reused once their chunk is taken: fresh memory costs a page fault per 4 KiB.
+ */
+class SharedBuffers {
+  private readonly free: SharedArrayBuffer[] = [];
+  constructor(
+    private readonly size: number,
+    private readonly keep: number,
+  ) {}
+  allocate = (n: number): Uint8Array => {
+    if (n > this.size) return new Uint8Array(new SharedArrayBuffer(n));
+    return new Uint8Array(this.free.pop() ?? new SharedArrayBuffer(this.size), 0, n);
+  };
+  release(bytes: Uint8Array): void {
+    const b = bytes.buffer;
+    if (b instanceof SharedArrayBuffer && b.byteLength === this.size && this.free.length < this.keep) this.free.push(b);
+  }
+}
+
+/** Requests and skips the main thread decoded ahead of their turn, lines relative to the chunk. */
+class Decoded implements ChunkOutput {
+  readonly events: (ApiRequest | { line: number; skip: Skip })[] = [];
+  lines = 0;
+  request(req: ApiRequest): void {
+    this.events.push(req);
+  }
+  skip(line: number, s: Skip): void {
+    this.events.push({ line, skip: s });
+  }
+}
+
+interface Chunk {
+  kind: 'chunk';
+  bytes: Uint8Array;
+  /** Null: read through the file's own reader (before the hand-off, or when CSV could not be cut between records). */
+  setup: ChunkSetup | null;
+  /** waiting: no worker has it; sent: a worker has it; ready: decoded (or its worker failed: batch and decoded both null). */
+  state: 'waiting' | 'sent' | 'ready';
+  batch: Batch | null;
+  decoded: Decoded | null;
+  done: Promise<void> | null;
+}
+
+type Entry = Chunk | { kind: 'too-long' };
+
+/** Chunks a worker holds at once: one being decoded, one waiting, so it never idles. */
+const PER_WORKER = 2;
+/** Chunks cut ahead beyond what the workers hold: work for the main thread when it would wait, and a backlog for the workers. */
+const AHEAD = 4;
+
+export async function readInChunks(
+  stream: Readable,
+  file: FileReading,
+  pool: DecodePool,
+  chunkBytes: number,
+): Promise<{ lines: number; gzip: boolean; error: string }> {
+  const queue: Entry[] = [];
+  const maxQueued = pool.size * PER_WORKER + AHEAD;
+  const buffers = new SharedBuffers(chunkBytes, maxQueued + 1);
+  const chunker = new LineChunker({ chunkBytes, allocate: buffers.allocate });
+  let lines = 0;
+  let gzip = false;
+  let handoff: { setup: ChunkSetup; format: LogFormat } | null = null;
+
+  /** Takes one entry, in order: its requests and skips go to the file as if read here. */
+  const consume = (e: Entry): void => {
+    const base = lines;
+    if (e.kind === 'too-long') {
+      file.tooLong(++lines);
+    } else if (e.batch) {
+      readBatch(e.batch, file.source.name, base, file);
+      lines += e.batch.lines;
+    } else if (e.decoded) {
+      for (const ev of e.decoded.events) {
+        if ('skip' in ev) file.skipAt(base + ev.line, ev.skip);
+        else {
+          ev.line += base;
+          file.accept(ev);
+        }
+      }
+      lines += e.decoded.lines;
+    } else if (e.setup) {
+      // Its turn came before a worker took it (or its worker failed): decode it here, now.
+      lines += decodeChunk(e.setup, handoff!.format, e.bytes, {
+        request(req) {
+          req.line += base;
+          file.accept(req);
+        },
+        skip: (line, s) => file.skipAt(base + line, s),
+      });
+    } else {
+      lines += splitChunk(e.bytes, { line: (text, n) => file.line(text, base + n), tooLong: (n) => file.tooLong(base + n) });
+    }
+    // Taken: no thread reads these bytes any more (a worker that had them has answered or died).
+    if (e.kind === 'chunk') buffers.release(e.bytes);
+  };
+
+  /** Hands chunks no worker has yet to workers with room, in order. */
+  const assign = (): void => {
+    for (const e of queue) {
+      if (e.kind !== 'chunk' || e.state !== 'waiting' || !e.setup) continue;
+      if (!pool.alive || !pool.hasRoom(PER_WORKER)) return;
+      const chunk = e;
+      chunk.state = 'sent';
+      chunk.done = pool.decode(chunk.setup!, chunk.bytes).then(
+        (batch) => {
+          chunk.batch = batch;
+          chunk.state = 'ready';
+          assign();
+        },
+        () => {
+          chunk.state = 'ready'; // decoded here in its turn
+          assign();
+        },
+      );
+    }
+  };
+
+  /** Takes entries from the front while they are ready; with `wait`, or when too many are queued, works or waits for them. */
+  const drain = async (wait: boolean): Promise<void> => {
+    while (queue.length > 0 && !file.abandoned) {
+      const head = queue[0]!;
+      if (head.kind === 'chunk' && head.state === 'sent') {
+        if (!wait && queue.length < maxQueued) return;
+        // Rather than wait idle, decode a chunk no worker has taken: the newest, and only while
+        // every worker still has one to take next (measured on 2 cores: the main thread then
+        // decodes about a third of the chunks besides judging, and neither thread waits long).
+        let waiting = 0;
+        for (const e of queue) if (e.kind === 'chunk' && e.state === 'waiting' && e.setup !== null) waiting++;
+        const spare = waiting > pool.size ? queue.findLast((e): e is Chunk => e.kind === 'chunk' && e.state === 'waiting' && e.setup !== null) : undefined;
+        if (spare) {
+          const d = new Decoded();
+          d.lines = decodeChunk(spare.setup!, handoff!.format, spare.bytes, d);
+          spare.decoded = d;
+          spare.state = 'ready';
+        } else await head.done;
+        continue;
+      }
+      queue.shift();
+      consume(head);
+    }
+  };
+
+  const entry = (item: ChunkItem): Entry => {
+    if (item.kind === 'too-long') return { kind: 'too-long' };
+    const parallel = handoff !== null && !chunker.boundaryFailed;
+    return { kind: 'chunk', bytes: item.bytes, setup: parallel ? handoff!.setup : null, state: parallel ? 'waiting' : 'ready', batch: null, decoded: null, done: null };
+  };
+
+  /** Cuts and hands out every chunk the bytes so far allow. */
+  const pump = async (): Promise<void> => {
+    for (;;) {
+      // Until the hand-off every chunk is read here at once, so the queue is empty and the file's state current.
+      if (handoff === null && queue.length === 0 && !file.abandoned) {
+        handoff = file.handoff();
+        if (handoff?.setup.csv) chunker.setBoundary(new CsvBoundary(handoff.setup.csv.separator));
+      }
+      const item = chunker.next();
+      if (!item || file.abandoned) return;
+      queue.push(entry(item));
+      assign();
+      await drain(false);
+    }
+  };
+
+  let error: unknown = null;
+  try {
+    for await (const piece of decodedChunks(stream, () => (gzip = true))) {
+      chunker.push(piece);
+      await pump();
+      if (file.abandoned) break;
+    }
+    chunker.end();
+    await pump();
+  } catch (e) {
+    error = e;
+    // As readLines: every complete line before the break is read; the partial line after it is dropped.
+    const rest = chunker.completeLines();
+    if (rest) queue.push(entry(rest));
+  }
+  await drain(true);
+  return { lines, gzip, error: error === null || file.abandoned ? '' : describeReadError(error, gzip, lines, chunker.partial) };
+}

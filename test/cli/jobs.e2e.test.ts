@@ -1,0 +1,233 @@
+/**
+ * --jobs gives byte-for-byte the output of one thread: every output format, summary counts, skip
+ * examples with file:line, incident order and ids, late counts, updated state, per-tenant reports.
+ * A correctness test, not a timing test. The fixture is the benchmark's workload (rate limits from
+ * 10 s to 1 h, daily quotas, up to 3 s of out-of-order jitter), with broken records mixed in, read
+ * in chunks of a few records (APIGUARD_CHUNK_BYTES) so that rate and quota windows, out-of-order
+ * runs and CSV records with quoted line breaks all cross chunk boundaries, many times.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateWorkload } from '../../src/bench/generate.js';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
+
+const RECORDS = 2500;
+const CHUNK_BYTES = '3000'; // two or three records per chunk
+const JOBS = ['1', '2', '4'];
+const OUTPUTS = ['json', 'table', 'ndjson', 'sarif', 'ecs', 'csv', 'junit'];
+
+const root = mkdtempSync(join(tmpdir(), 'apiguard-jobs-'));
+let policy = '';
+let ndjson = '';
+let gz = '';
+let csv = '';
+
+beforeAll(() => {
+  const w = generateWorkload({ dir: join(root, 'w'), records: RECORDS });
+  policy = w.policyFile;
+  // Broken records among the good ones, in many chunks: bad JSON, a non-object, blank and CRLF lines.
+  const lines = readFileSync(w.ndjsonFile!, 'utf8').trimEnd().split('\n');
+  const mixed: string[] = [];
+  lines.forEach((l, i) => {
+    mixed.push(i % 97 === 5 ? `${l}\r` : l);
+    if (i % 401 === 7) mixed.push('{"timestamp": "2026-11-20T05:00:00Z", "broken": ');
+    if (i % 503 === 11) mixed.push('[1, 2]');
+    if (i % 307 === 13) mixed.push('');
+  });
+  ndjson = join(root, 'mixed.ndjson');
+  writeFileSync(ndjson, mixed.join('\n') + '\n');
+  gz = join(root, 'mixed.ndjson.gz');
+  writeFileSync(gz, gzipSync(readFileSync(ndjson)));
+  // CSV records whose quoted cells span lines, every so often.
+  const rows = readFileSync(w.csvFile!, 'utf8').trimEnd().split('\n');
+  csv = join(root, 'mixed.csv');
+  writeFileSync(
+    csv,
+    rows
+      .map((r, i) => {
+        if (i === 0 || i % 23 !== 3 || r.includes('"')) return r;
+        const cells = r.split(',');
+        cells[5] = `"agent ""x""\nsecond line, with a comma"`; // UserAgent
+        return cells.join(',');
+      })
+      .join('\n') + '\n',
+  );
+}, 60_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** CLI runs on a loaded 2-core machine: give each test room. */
+const SLOW = { timeout: 180_000 };
+
+interface Run extends CliResult {
+  files: Record<string, string>;
+}
+
+/** One scan per --jobs value, each writing every output to its own directory. */
+function scanAll(inputArgs: string[], extra: string[] = [], input?: Buffer, env: Record<string, string> = {}): Record<string, Run> {
+  const runs: Record<string, Run> = {};
+  for (const jobs of JOBS) {
+    const dir = join(root, `out-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    const fileOutputs = OUTPUTS.filter((o) => o !== 'json').flatMap((o) => ['--output-file', `${o}=${join(dir, `report.${o}`)}`]);
+    const r = runCli(['scan', '-p', policy, ...inputArgs, '-o', 'json', '--fail-on', 'none', '--jobs', jobs, ...fileOutputs, ...extra], {
+      input,
+      env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES, COLUMNS: '120', APIGUARD_NOW: '2026-11-23T00:00:00Z', ...env },
+    });
+    const files: Record<string, string> = {};
+    for (const f of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (f.isFile()) files[join(f.parentPath, f.name).slice(dir.length + 1)] = readFileSync(join(f.parentPath, f.name), 'utf8');
+    }
+    runs[jobs] = { ...r, files };
+  }
+  return runs;
+}
+
+function expectSame(runs: Record<string, Run>): void {
+  const one = runs['1']!;
+  expect(one.status, one.stderr).toBe(0);
+  for (const jobs of JOBS.slice(1)) {
+    const other = runs[jobs]!;
+    expect(other.status, `--jobs ${jobs}: ${other.stderr}`).toBe(one.status);
+    expect(other.stdout, `stdout of --jobs ${jobs}`).toBe(one.stdout);
+    expect(other.stderr, `stderr of --jobs ${jobs}`).toBe(one.stderr);
+    expect(Object.keys(other.files).sort()).toEqual(Object.keys(one.files).sort());
+    for (const [name, text] of Object.entries(one.files)) expect(other.files[name], `${name} of --jobs ${jobs}`).toBe(text);
+  }
+}
+
+interface Report {
+  summary: {
+    records: { read: number; parsed: number; skipped: number; late: number };
+    skipExamples: { file: string; line: number; reason: string }[];
+    findings: { total: number; byRow: Record<string, number> };
+    files: { file: string; framing: string; records: number }[];
+  };
+  incidents: { id: string }[];
+}
+
+let fromFile: Record<string, Run> | undefined;
+const ndjsonRuns = (): Record<string, Run> => (fromFile ??= scanAll([ndjson]));
+
+describe('scan --jobs 1, 2 and 4 give the same bytes', () => {
+  it('on an NDJSON file, in every output format', SLOW, () => {
+    const runs = ndjsonRuns();
+    expectSame(runs);
+    const r = JSON.parse(runs['1']!.stdout) as Report;
+    // The fixture does what it is for: windows to judge, broken records to skip, many chunks.
+    expect(r.summary.records.parsed).toBe(RECORDS);
+    expect(r.summary.findings.byRow['when-violation']).toBeGreaterThan(5);
+    expect(r.summary.records.skipped).toBeGreaterThanOrEqual(12);
+    expect(r.summary.skipExamples.length).toBe(10);
+    expect(r.summary.skipExamples.some((e) => e.reason === 'bad-json' && e.line > 1000)).toBe(true);
+    expect(runs['1']!.stderr).toMatch(/mixed\.ndjson:\d+: skipped: not valid JSON/);
+    expect(Object.keys(runs['1']!.files)).toHaveLength(OUTPUTS.length - 1);
+  });
+
+  it('on the same file gzipped, with the same findings and line numbers', SLOW, () => {
+    const runs = scanAll([gz]);
+    expectSame(runs);
+    const unzipped = JSON.parse(runs['1']!.stdout) as Report;
+    const plain = JSON.parse(ndjsonRuns()['1']!.stdout) as Report;
+    expect(unzipped.incidents.map((i) => i.id)).toEqual(plain.incidents.map((i) => i.id));
+    expect(unzipped.summary.skipExamples.map((e) => e.line)).toEqual(plain.summary.skipExamples.map((e) => e.line));
+  });
+
+  it('on standard input, plain and gzipped', SLOW, () => {
+    expectSame(scanAll(['-'], [], readFileSync(ndjson)));
+    expectSame(scanAll(['-'], [], readFileSync(gz)));
+  });
+
+  it('with late records (a reorder window shorter than the jitter), as a table', SLOW, () => {
+    const runs = scanAll([ndjson], ['-o', 'table', '--reorder-window', '1s']);
+    expectSame(runs);
+    expect(runs['1']!.stdout).toMatch(/Late: +\d+ records? arrived after later ones were judged/);
+    expect(runs['1']!.stdout).not.toMatch(/Late: +0 /);
+  });
+
+  it('on CSV whose quoted cells span lines, cut only between records', SLOW, () => {
+    const runs = scanAll([csv]);
+    expectSame(runs);
+    const r = JSON.parse(runs['1']!.stdout) as Report;
+    expect(r.summary.files[0]!.framing).toBe('csv');
+    expect(r.summary.records.parsed).toBe(RECORDS);
+    expect(r.summary.records.skipped).toBe(0);
+  });
+
+  it('with several files, suppressions, a learned baseline updated, and per-tenant reports', SLOW, () => {
+    const first = JSON.parse(runCli(['scan', '-p', policy, ndjson, '-o', 'json', '--fail-on', 'none', '--jobs', '1']).stdout) as {
+      incidents: { row: string; key: string }[];
+    };
+    const when = first.incidents.find((i) => i.row === 'when-violation')!;
+    const suppress = join(root, 'suppress.yaml');
+    writeFileSync(suppress, `version: 1\nsuppressions:\n  - key: ${when.key}\n    row: when-violation\n    reason: test\n    owner: soc\n    expires: 2030-01-31\n`);
+    // learn gives the same state with every --jobs
+    const states = JOBS.map((jobs) => {
+      const state = join(root, `state-${jobs}.json`);
+      const r = runCli(['learn', gz, '--state', state, '--jobs', jobs], { env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES } });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(state, 'utf8');
+    });
+    expect(states[1]).toBe(states[0]);
+    expect(states[2]).toBe(states[0]);
+
+    const runs: Record<string, Run> = {};
+    const dir = join(root, 'features');
+    for (const jobs of JOBS) {
+      // The same paths for every run (they appear in the report): a fresh copy of the state, no reports yet.
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+      cpSync(join(root, 'state-1.json'), join(dir, 'state.json'));
+      const r = runCli(
+        ['scan', '-p', policy, ndjson, csv, '-o', 'json', '--fail-on', 'none', '--jobs', jobs, '--suppress', suppress, '--state', join(dir, 'state.json'), '--update-state', '--split-by', 'tenant', '--split-dir', join(dir, 'tenants')],
+        { env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES, APIGUARD_NOW: '2026-11-23T00:00:00Z' } },
+      );
+      const files: Record<string, string> = {};
+      for (const f of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (f.isFile()) files[join(f.parentPath, f.name).slice(dir.length + 1)] = readFileSync(join(f.parentPath, f.name), 'utf8');
+      }
+      runs[jobs] = { ...r, files };
+    }
+    expectSame(runs);
+    const r = JSON.parse(runs['1']!.stdout) as Report & { summary: { suppressions: { active: number } } };
+    expect(r.summary.records.parsed).toBe(2 * RECORDS);
+    expect(Object.keys(runs['1']!.files).filter((f) => f.startsWith('tenants/')).length).toBeGreaterThan(0);
+    expect(runs['1']!.files['state.json']).not.toBe(states[0]);
+  });
+
+  it('init drafts the same policy', SLOW, () => {
+    const drafts = JOBS.map((jobs) => runCli(['init', ndjson, '--jobs', jobs], { env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES } }));
+    expect(drafts[0]!.status, drafts[0]!.stderr).toBe(0);
+    for (const d of drafts.slice(1)) expect(d).toEqual(drafts[0]);
+  });
+});
+
+describe('scan --jobs when a worker fails', () => {
+  it('decodes the failed worker\'s chunks on the main thread: no record lost, same output, a warning', SLOW, () => {
+    const one = runCli(['scan', '-p', policy, ndjson, '-o', 'json', '--fail-on', 'none', '--jobs', '1'], { env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES } });
+    for (const jobs of ['2', '4']) {
+      const r = runCli(['scan', '-p', policy, ndjson, '-o', 'json', '--fail-on', 'none', '--jobs', jobs], {
+        env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES, APIGUARD_TEST_WORKER_EXIT: '5' },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(one.stdout);
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('decode worker'));
+      expect(warnings).toEqual(['apiguard: warning: decode worker 1 stopped (exit code 70); the main thread decodes its chunks']);
+      expect(r.stderr.split('\n').filter((l) => !l.includes('decode worker'))).toEqual(one.stderr.split('\n'));
+    }
+  });
+});
+
+describe('--jobs', () => {
+  it('is listed by scan, learn and init, with a default of the number of cores', () => {
+    for (const cmd of ['scan', 'learn', 'init']) expect(runCli([cmd, '--help']).stdout).toMatch(/-j, --jobs <n>.*default: the number of\s+cores/s);
+  });
+
+  it.each([['0'], ['-1'], ['two'], ['1.5'], ['999']])('rejects %s as a usage error', (value) => {
+    const r = runCli(['scan', '-p', 'rules/demo-policy.yaml', 'fixtures/demo/tyk-analytics.ndjson', '--jobs', value]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`--jobs '${value}' is not a number of threads from 1 to 256`);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiRequest } from '../../src/model/request.js';
+import { skip, type Skip } from '../../src/model/skip.js';
+import { BatchWriter, readBatch, type Batch } from '../../src/pipeline/batch.js';
+import { request } from '../helpers/requests.js';
+
+/** What crosses threads: a structured clone, with the typed arrays' buffers transferred. */
+function acrossThreads(w: BatchWriter, lines: number): Batch {
+  const { batch, transfer } = w.finish(lines);
+  return structuredClone(batch, { transfer });
+}
+
+function unpack(b: Batch, file: string, base: number): Array<ApiRequest | [number, Skip]> {
+  const out: Array<ApiRequest | [number, Skip]> = [];
+  readBatch(b, file, base, { accept: (r) => out.push(r), skipAt: (line, s) => out.push([line, s]) });
+  return out;
+}
+
+describe('batch: requests and skips packed by a worker, unpacked on the main thread', () => {
+  it('gives back the same requests (same fields, same order of fields), skips in between, lines made absolute', () => {
+    const a = request({ line: 1, identity: { key: 'k-abcdef123456', alias: 'soar' }, status: 403, latencyMs: 12.5, authFailure: true, userAgent: 'curl/8', requestId: 'r1', api: 'elastic', tenant: 'org1' });
+    const b = request({ line: 3, ip: '2001:db8::1', method: 'POST', path: '/x', identity: { hash: 'abcd1234' }, time: 1_700_000_000_123.5 });
+    b.exposedIn = 'query api_key';
+    b.exposedKey = 'raw-key-1';
+    const c = request({ line: 4, status: NaN, latencyMs: -1, file: 'other' });
+    const w = new BatchWriter();
+    w.skip(1, skip('bad-json', 'Unexpected token'));
+    w.request(a);
+    w.skip(2, skip('missing-ip'));
+    w.skip(2, skip('not-an-object', 'array'));
+    w.request(b);
+    w.request(c);
+    w.skip(5, skip('line-too-long'));
+    const out = unpack(acrossThreads(w, 5), 'logs/a.ndjson', 100);
+
+    const at = (r: ApiRequest): ApiRequest => ({ ...r, file: 'logs/a.ndjson', line: 100 + r.line });
+    expect(out).toEqual([[101, skip('bad-json', 'Unexpected token')], at(a), [102, skip('missing-ip')], [102, skip('not-an-object', 'array')], at(b), at(c), [105, skip('line-too-long')]]);
+    // Property order matters to anything that serialises a request: as the formats build them.
+    expect(Object.keys(out[1]!)).toEqual(Object.keys(a));
+    expect(Object.keys(out[4]!)).toEqual(Object.keys(b));
+    expect(Object.keys((out[1] as ApiRequest).identity)).toEqual(['key', 'hash', 'id', 'alias']);
+    expect('exposedIn' in (out[1] as ApiRequest)).toBe(false);
+  });
+
+  it('keeps each distinct string once per batch', () => {
+    const w = new BatchWriter();
+    for (let i = 0; i < 500; i++) w.request(request({ line: i + 1, path: `/p/${i % 3}` }));
+    const { batch } = w.finish(500);
+    expect(batch.requests).toBe(500);
+    // '', the shared ip, method, file-independent fields, and three paths
+    expect(batch.strings.length).toBeLessThan(10);
+    expect(unpack(batch, 'f', 0).map((r) => (r as ApiRequest).path)).toEqual(Array.from({ length: 500 }, (_, i) => `/p/${i % 3}`));
+  });
+
+  it('packs a chunk with no requests, only skips, and one with nothing', () => {
+    const w = new BatchWriter();
+    w.skip(7, skip('bad-csv', '2 cells, the header has 3'));
+    expect(unpack(acrossThreads(w, 9), 'f', 10)).toEqual([[17, skip('bad-csv', '2 cells, the header has 3')]]);
+    const empty = new BatchWriter().finish(3).batch;
+    expect(empty.lines).toBe(3);
+    expect(unpack(empty, 'f', 0)).toEqual([]);
+  });
+});
