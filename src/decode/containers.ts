@@ -1,5 +1,8 @@
 import { Skip, skip } from '../model/skip.js';
+import { ShapeReader, type RecordNeeds } from './json-shape.js';
 import { decodeJsonLine, jsonErrorDetail } from './ndjson.js';
+
+export type { RecordNeeds } from './json-shape.js';
 
 /**
  * How records are framed in a file, found from its first line: one JSON value per line, one JSON
@@ -130,11 +133,37 @@ function emit(value: unknown, line: number, sink: RecordSink): void {
 
 // ---------------------------------------------------------------------------------------------
 
-export function ndjsonReader(sink: RecordSink): RecordReader {
+/**
+ * What the format of the file reads of each record, once it is known (undefined before, or when
+ * the format does not say): readers may then leave the other fields out.
+ */
+export type NeedsOf = () => RecordNeeds | undefined;
+
+export interface ReaderOptions {
+  /** CSV without a header row: cells are keyed "1", "2", … (for --map by column number). */
+  noHeader?: boolean;
+  needs?: NeedsOf;
+}
+
+export function ndjsonReader(sink: RecordSink, needs?: NeedsOf): RecordReader {
+  // Lines in a layout seen before are read by one expression match (src/decode/json-shape.ts).
+  let shapes: ShapeReader | null = null;
+  let shapesFor: RecordNeeds | undefined;
   return {
     line(text, line) {
       const c = text.charCodeAt(0);
       const body = c >= 48 && c <= 57 && TIME_PREFIX.test(text) ? text.replace(TIME_PREFIX, '') : text;
+      if (needs !== undefined) {
+        const wanted = needs();
+        if (wanted !== shapesFor) {
+          shapesFor = wanted;
+          shapes = wanted === undefined ? null : new ShapeReader(wanted);
+        }
+        if (shapes !== null) {
+          const record = shapes.read(body);
+          if (record !== undefined) return sink.record(record, line);
+        }
+      }
       let value: unknown;
       try {
         value = JSON.parse(body);
@@ -142,6 +171,7 @@ export function ndjsonReader(sink: RecordSink): RecordReader {
         sink.skip(line, skip('bad-json', jsonErrorDetail(e)));
         return;
       }
+      shapes?.learn(body, value);
       emit(value, line, sink);
     },
     end() {},
@@ -423,10 +453,10 @@ export function clfReader(sink: RecordSink): RecordReader {
   };
 }
 
-export function readerFor(framing: Framing, sink: RecordSink, options: { noHeader?: boolean } = {}): RecordReader {
+export function readerFor(framing: Framing, sink: RecordSink, options: ReaderOptions = {}): RecordReader {
   switch (framing) {
     case 'ndjson':
-      return ndjsonReader(sink);
+      return ndjsonReader(sink, options.needs);
     case 'json-document':
       return jsonDocumentReader(sink);
     case 'csv':

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseYaml, throwProblems, type Path, type Problems } from '../config/yaml.js';
 import type { ApiRequest } from '../model/request.js';
+import type { RecordNeeds } from '../decode/json-shape.js';
 import { skip } from '../model/skip.js';
 import { isNoKey } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
@@ -289,12 +290,14 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
     return false;
   };
   const exposureFields = spec.exposure.fields.map((f) => [f, compilePath(f)] as const);
+  const reads = readsOf(spec);
   const exposureParams = new Set(spec.exposure.query.map((q) => q.toLowerCase()));
   const rawPathGetter = path;
 
   return {
     spec,
     meta: { name: spec.name, description: spec.description, container: spec.container },
+    reads,
 
     detect(record) {
       const r = unwrap(record);
@@ -399,6 +402,35 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       return found;
     },
   };
+}
+
+/** Canonical fields whose values are only looked at (turned into numbers), never kept as text. */
+const LOOKED_AT: readonly MappableField[] = ['time', 'status', 'latency'];
+
+/**
+ * The top-level fields a compiled mapping reads after detection. A dotted path is looked up as a
+ * literal key and as nested objects (src/formats/paths.ts), so each of its prefixes is read.
+ */
+export function readsOf(spec: MappingSpec): RecordNeeds {
+  const prefixes = (path: string): string[] => {
+    const parts = path.split('.');
+    return parts.map((_, i) => parts.slice(0, i + 1).join('.'));
+  };
+  const keep = new Set<string>();
+  const look = new Set<string>();
+  const add = (into: Set<string>, paths: readonly string[]): void => {
+    for (const path of paths) for (const key of prefixes(path)) into.add(key);
+  };
+  for (const [field, f] of Object.entries(spec.fields) as [MappableField, FieldSpec][]) {
+    add(LOOKED_AT.includes(field) ? look : keep, [...f.from, ...(f.prefix ?? [])]);
+  }
+  add(keep, spec.unwrap);
+  add(keep, spec.exposure.fields);
+  add(look, Object.keys(spec.detect.equals));
+  add(look, spec.detect.none);
+  add(look, spec.authFailure.from);
+  for (const key of keep) look.delete(key);
+  return { keep: [...keep], look: [...look] };
 }
 
 function decodeURIComponentSafe(s: string): string {

@@ -41,6 +41,11 @@ export default defineFormat({
     container: 'json',
   },
 
+  reads: {
+    keep: [WRAPPER, 'ip_address', 'method', 'original_path', 'raw_path', 'path', 'listen_path', 'api_key', 'alias', 'user_agent', 'api_name', 'api_id', 'org_id'],
+    look: ['timestamp', 'response_code', 'request_time'],
+  },
+
   detect(record) {
     const r = unwrap(record);
     return 'api_key' in r && 'response_code' in r && ('ip_address' in r || 'raw_path' in r) && 'timestamp' in r;

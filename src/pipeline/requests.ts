@@ -135,7 +135,8 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
       if (container && containerOf(framing) !== container) framing = framingFor(container);
       container ??= containerOf(framing);
       stats.framing = framing;
-      reader = readerFor(framing, sink, { noHeader: opts.noHeader });
+      // Once the format is known, readers decode only the fields it reads.
+      reader = readerFor(framing, sink, { noHeader: opts.noHeader, needs: () => format?.reads });
       // Blank lines before the first record are layout in every framing.
       const firstReal = held.findIndex((h) => !isBlank(h.text));
       for (const h of held.slice(firstReal)) if (!abandoned) feed(h.text, h.line);
