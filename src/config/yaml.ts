@@ -7,7 +7,32 @@ import { PolicyError, type PolicyProblem } from '../model/errors.js';
  */
 export type Path = (string | number)[];
 
-export class Problems {
+/** Where validation reports problems and reads scalars as written. */
+export interface ProblemSink {
+  add(path: Path, message: string): void;
+  asWritten(path: Path, value: unknown): string;
+}
+
+/**
+ * The sink for a file read by `readPlainYaml` (src/config/plain-yaml.ts), which has no positions:
+ * it only counts problems, so that the caller reads the file again with `parseYaml` to report them
+ * at their lines.
+ */
+export class PlainProblems implements ProblemSink {
+  count = 0;
+  constructor(private readonly numbers: Map<string, string>) {}
+
+  add(): void {
+    this.count++;
+  }
+
+  asWritten(path: Path, value: unknown): string {
+    if (typeof value !== 'number') return String(value);
+    return this.numbers.get(JSON.stringify(path)) ?? String(value);
+  }
+}
+
+export class Problems implements ProblemSink {
   readonly list: PolicyProblem[] = [];
   constructor(
     private readonly doc: Document,
