@@ -93,10 +93,8 @@ const GENERIC_SPACED = genericValue(GENERIC_DEPTH, WS);
 
 interface Shape {
   regex: RegExp;
-  /** Needed fields in this layout: name, capture group, whether the value may be kept. */
-  names: string[];
-  groups: number[];
-  keep: boolean[];
+  /** The record of the needed fields from a match (see `builder`). */
+  build: (m: RegExpExecArray) => Record<string, unknown>;
 }
 
 /** The JSON value `token` (valid JSON, as the shape proved), as JSON.parse gives it. */
@@ -119,14 +117,43 @@ function decodeToken(token: string): unknown {
 }
 
 /**
+ * The function that makes a layout's record from a match of its expression (capture group k + 1
+ * holds the k-th needed field): an object literal with the needed keys in the layout's order, so
+ * that every record of a layout has one hidden class and each value is one property store.
+ * Generated from the field names the format declares (trusted, quoted by JSON.stringify), never
+ * from log data.
+ *
+ * Kept strings are not left as slices of the line: a slice shares the characters of the whole
+ * block of input the line was cut from (256 KiB), and V8 keeps that block alive while the slice
+ * lives, e.g. a key or a path in an incident. They are copied together, into one string per
+ * record, and sliced from that copy. Shorter slices are copies anyway.
+ */
+function builder(fields: { name: string; keep: boolean }[]): (m: RegExpExecArray) => Record<string, unknown> {
+  const body: string[] = ["let copy = '';"];
+  const values: string[] = [];
+  fields.forEach(({ name, keep }, k) => {
+    body.push(`const t${k} = m[${k + 1}];`);
+    if (!keep) {
+      values.push(`${JSON.stringify(name)}: decode(t${k})`);
+      return;
+    }
+    body.push(
+      `let s${k} = -1, v${k};`,
+      `if (t${k}.length - 2 >= ${SHARED_SLICE_MIN} && t${k}.charCodeAt(0) === 34 && t${k}.indexOf('\\\\') < 0) { s${k} = copy.length; copy += t${k}; } else v${k} = decode(t${k});`,
+    );
+    values.push(`${JSON.stringify(name)}: s${k} < 0 ? v${k} : copy.slice(s${k} + 1, s${k} + t${k}.length - 1)`);
+  });
+  body.push(`return { ${values.join(', ')} };`);
+  return new Function('decode', `return function build(m) { ${body.join(' ')} };`)(decodeToken) as (m: RegExpExecArray) => Record<string, unknown>;
+}
+
+/**
  * One file's NDJSON layouts. `read` gives the needed fields of a line in a learned layout, or
  * undefined (then the caller parses the line and offers the result to `learn`).
  */
 export class ShapeReader {
   private readonly keep: Set<string>;
   private readonly needed: Set<string>;
-  /** Where each kept string starts in the record's copy (scratch for `read`). */
-  private readonly starts: number[] = [];
   private shapes: Shape[] = [];
   /** Layouts read by JSON.parse so far, by their expression: how often seen (−1: does not work). */
   private readonly seen = new Map<string, number>();
@@ -163,44 +190,12 @@ export class ShapeReader {
         shapes.unshift(shape);
       }
       this.hits++;
-      return this.build(shape, m);
+      return shape.build(m);
     }
     this.misses++;
     // When most lines are in no learned layout, trying the layouts only adds to JSON.parse.
     if (this.misses >= 256 && this.misses > this.hits) this.disabled = true;
     return undefined;
-  }
-
-  /**
-   * The record of the needed fields. Kept strings are not left as slices of the line: a slice
-   * shares the characters of the whole block of input the line was cut from, and V8 keeps that
-   * block alive while the slice lives (a key or path kept in an incident would hold 256 KiB). They
-   * are copied together, one string per record, and sliced from that copy; shorter slices are
-   * copies anyway.
-   */
-  private build(shape: Shape, m: RegExpExecArray): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const { names, groups, keep } = shape;
-    const starts = this.starts;
-    let copy = '';
-    for (let k = 0; k < names.length; k++) {
-      const token = m[groups[k]!]!;
-      if (keep[k] && token.length - 2 >= SHARED_SLICE_MIN && token.charCodeAt(0) === 34 && token.indexOf('\\') < 0) {
-        starts[k] = copy.length;
-        copy += token;
-        out[names[k]!] = '';
-      } else {
-        starts[k] = -1;
-        out[names[k]!] = decodeToken(token);
-      }
-    }
-    if (copy !== '') {
-      for (let k = 0; k < names.length; k++) {
-        const start = starts[k]!;
-        if (start >= 0) out[names[k]!] = copy.slice(start + 1, start + m[groups[k]!]!.length - 1);
-      }
-    }
-    return out;
   }
 
   /** Offers a line JSON.parse read (to `value`); its layout is learned once it recurs. */
@@ -249,16 +244,7 @@ export class ShapeReader {
     } catch {
       return null; // too large for the engine
     }
-    const names: string[] = [];
-    const groups: number[] = [];
-    const keep: boolean[] = [];
-    let group = 0;
-    for (const k of keys) {
-      if (!this.needed.has(k)) continue;
-      names.push(k);
-      groups.push(++group);
-      keep.push(this.keep.has(k));
-    }
-    return { regex, names, groups, keep };
+    const fields = keys.filter((k) => this.needed.has(k)).map((name) => ({ name, keep: this.keep.has(name) }));
+    return { regex, build: builder(fields) };
   }
 }

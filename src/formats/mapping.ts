@@ -3,7 +3,7 @@ import { parseYaml, throwProblems, type Path, type Problems } from '../config/ya
 import type { ApiRequest } from '../model/request.js';
 import type { RecordNeeds } from '../decode/json-shape.js';
 import { skip } from '../model/skip.js';
-import { isNoKey } from '../normalise/identity.js';
+import { isNoKey, isTykKeyHash } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
 import { anyTime, clfTime, epochTime, goTime, ipText, kibanaTime, queryOf, secondsToMs, syslogTime, toInt, toText, urlPath } from './casts.js';
 import type { Container, LogFormat } from './define-format.js';
@@ -68,7 +68,6 @@ const MASKED = /^(?:REDACTED|\[REDACTED\]|[*xX•…-]+|\*+.{0,4})$/;
 
 const OBFUSCATED = /^\*{2,}[^*]*$/;
 
-const TYK_HASH = /^(?:[0-9a-f]{8}|[0-9a-f]{16}|[0-9a-f]{32}|[0-9a-f]{64})$/;
 const CONTAINERS: Container[] = ['json', 'csv', 'logfmt', 'clf'];
 const TOP_FIELDS = ['name', 'description', 'container', 'priority', 'detect', 'unwrap', 'fields', 'authFailure', 'exposure'];
 
@@ -346,7 +345,7 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       };
       if (keyOrHash) {
         const v = toText(keyOrHash(r));
-        if (TYK_HASH.test(v)) identity.hash ||= v;
+        if (isTykKeyHash(v)) identity.hash ||= v;
         // `****abcd`: the gateway's obfuscation, a stable non-secret fingerprint of one key.
         else if (OBFUSCATED.test(v)) identity.id ||= v;
         else identity.key ||= v;
@@ -386,7 +385,7 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       }
       if (spec.exposure.keyOrHash && keyOrHash) {
         const v = toText(keyOrHash(r));
-        if (v !== '' && !isNoKey(v) && !TYK_HASH.test(v) && !OBFUSCATED.test(v)) found.push({ where: `${spec.fields.keyOrHash!.from[0]}: the gateway logs raw keys`, value: v });
+        if (v !== '' && !isNoKey(v) && !isTykKeyHash(v) && !OBFUSCATED.test(v)) found.push({ where: `${spec.fields.keyOrHash!.from[0]}: the gateway logs raw keys`, value: v });
       }
       if (exposureParams.size > 0 && rawPathGetter) {
         const query = queryOf(toText(rawPathGetter(r)));

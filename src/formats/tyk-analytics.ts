@@ -1,5 +1,5 @@
 import { skip } from '../model/skip.js';
-import { isNoKey } from '../normalise/identity.js';
+import { isNoKey, isTykKeyHash } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
 import { defineFormat } from './define-format.js';
 import { clientIp, int, isoTime, str } from './fields.js';
@@ -11,7 +11,6 @@ import { clientIp, int, isoTime, str } from './fields.js';
  */
 
 const WRAPPER = 'tyk-analytics-record';
-const TYK_HASH = /^[0-9a-f]{8}$|^[0-9a-f]{16}$|^[0-9a-f]{32}$|^[0-9a-f]{64}$/;
 
 function unwrap(record: Record<string, unknown>): Record<string, unknown> {
   const inner = record[WRAPPER];
@@ -63,7 +62,7 @@ export default defineFormat({
     if (rawPath === '') return skip('missing-path');
     // api_key is the key's hash when the gateway hashes keys (hex of a murmur/sha256 width), else the raw key.
     const apiKey = str(r.api_key);
-    const isHash = TYK_HASH.test(apiKey);
+    const isHash = isTykKeyHash(apiKey);
     const status = int(r.response_code);
     const alias = str(r.alias);
     return {
@@ -88,6 +87,6 @@ export default defineFormat({
   exposures(record) {
     // With hash_keys off Tyk writes the raw key into every analytics record: into the SIEM.
     const apiKey = str(unwrap(record).api_key);
-    return apiKey !== '' && !isNoKey(apiKey) && !TYK_HASH.test(apiKey) ? [{ where: 'api_key: the gateway logs raw keys (hash_keys off)', value: apiKey }] : [];
+    return apiKey !== '' && !isNoKey(apiKey) && !isTykKeyHash(apiKey) ? [{ where: 'api_key: the gateway logs raw keys (hash_keys off)', value: apiKey }] : [];
   },
 });

@@ -47,10 +47,13 @@ export function parseIsoTime(s: string): number {
     if (i < n && s.charCodeAt(i) === 46) {
       i++;
       const start = i;
-      while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+      // Milliseconds from the first three fraction digits; the rest are read past.
+      let scale = 100;
+      for (let c = s.charCodeAt(i); c >= 48 && c <= 57 && i < n; c = s.charCodeAt(++i)) {
+        ms += (c - 48) * scale;
+        scale = scale >= 10 ? scale / 10 : 0;
+      }
       if (i === start) return NaN;
-      const frac = s.slice(start, Math.min(i, start + 3));
-      ms = Number(frac.padEnd(3, '0'));
     }
   }
   let offset = 0;

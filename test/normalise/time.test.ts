@@ -85,3 +85,16 @@ describe('isoUtc', () => {
     }
   });
 });
+
+describe('parseIsoTime fractions', () => {
+  it('keeps the first three digits of any fraction, as milliseconds', () => {
+    const base = Date.UTC(2026, 10, 20, 4, 59, 59);
+    for (const [frac, ms] of [['9', 900], ['93', 930], ['937', 937], ['9376', 937], ['937611942', 937], ['000000001', 0], ['05', 50], ['999999', 999]] as const) {
+      expect(parseIsoTime(`2026-11-20T04:59:59.${frac}Z`), frac).toBe(base + ms);
+      expect(parseIsoTime(`2026-11-20T04:59:59.${frac}+01:00`), frac).toBe(base + ms - 3_600_000);
+    }
+    expect(parseIsoTime('2026-11-20T04:59:59.Z')).toBeNaN();
+    expect(parseIsoTime('2026-11-20T04:59:59.')).toBeNaN();
+    expect(parseIsoTime('2026-11-20T04:59:59.12x')).toBeNaN();
+  });
+});
