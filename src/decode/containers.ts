@@ -1,5 +1,6 @@
 import { Skip, skip } from '../model/skip.js';
 import { ShapeReader, type RecordNeeds } from './json-shape.js';
+import { recordBuilder, type RecordBuild } from './record-builder.js';
 import { decodeJsonLine, jsonErrorDetail } from './ndjson.js';
 
 export type { RecordNeeds } from './json-shape.js';
@@ -266,11 +267,15 @@ export function arrayElementLines(text: string): number[] {
  * `field.name`, `TimeGenerated [UTC]` → `TimeGenerated`. With `columns`, there is no header and
  * cells are keyed "1", "2", … (AWS's CSV preset has no header).
  */
-export function csvReader(sink: RecordSink, options: { noHeader?: boolean } = {}): RecordReader {
+export function csvReader(sink: RecordSink, options: ReaderOptions = {}): RecordReader {
   let header: string[] | null = options.noHeader ? [] : null;
   let separator = '';
   let pending = '';
   let pendingLine = 0;
+  // Once the format is known, one-line rows are read by one expression that checks the number of
+  // cells and captures only the cells the format reads (see `rowReader`).
+  let rows: RowReader | null = null;
+  let rowsFor: RecordNeeds | undefined;
 
   const split = (text: string): string[] | null => {
     const cells: string[] = [];
@@ -333,6 +338,17 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean } = {}
           separator = counts[0]![1] > 1 ? counts[0]![0] : ',';
         }
       }
+      if (pending === '' && header !== null && header.length > 0 && options.needs !== undefined) {
+        const wanted = options.needs();
+        if (wanted !== rowsFor) {
+          rowsFor = wanted;
+          rows = wanted === undefined ? null : rowReader(header, separator, wanted, unescapeFormula);
+        }
+        if (rows !== null) {
+          const m = rows.regex.exec(text);
+          if (m !== null) return sink.record(rows.build(m), line);
+        }
+      }
       const full = pending === '' ? ownLine(text) : `${pending}\n${text}`;
       const cells = split(full);
       if (cells === null) {
@@ -361,6 +377,38 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean } = {}
       if (pending !== '') sink.skip(pendingLine, skip('bad-csv', 'the file ends inside a quoted cell'));
     },
   };
+}
+
+interface RowReader {
+  regex: RegExp;
+  build: RecordBuild;
+}
+
+const CLASS_ESCAPES: Record<string, string> = { ',': ',', ';': ';', '\t': '\\t' };
+
+/**
+ * The expression for a header's one-line rows: exactly as many cells as the header, each plain
+ * (no quote) or wholly quoted, the needed ones captured. A row it matches splits into the same
+ * cells as the general reader gives, and the builder makes the same values for the needed keys
+ * (quotes removed, doubled quotes undone; the last column of a repeated name wins, as there).
+ */
+function rowReader(header: string[], separator: string, needs: RecordNeeds, clean: (c: string) => string): RowReader | null {
+  const needed = new Set(needs);
+  if (needed.has('__proto__')) return null;
+  const lastColumn = new Map<string, number>();
+  header.forEach((name, i) => {
+    if (needed.has(name)) lastColumn.set(name, i);
+  });
+  const sep = CLASS_ESCAPES[separator];
+  if (sep === undefined) return null;
+  const captured = new Set(lastColumn.values());
+  // A quoted cell must end right before a separator or the end of the row; anything else (text
+  // after the closing quote, a cell spanning lines) is left to the general reader.
+  const cell = `(?:"[^"]*(?:""[^"]*)*"|[^"${sep}]*)`;
+  const source = `^${header.map((_, i) => (captured.has(i) ? `(${cell})` : cell)).join(sep)}$`;
+  const captures = header.flatMap((name, i) => (captured.has(i) ? [name] : [])).map((name, k) => ({ name, kind: 'text' as const, group: k + 1 }));
+  const unquote = (c: string): string => clean(c.charCodeAt(0) === 34 ? c.slice(1, -1).replaceAll('""', '"') : c);
+  return { regex: new RegExp(source), build: recordBuilder(captures, { clean: unquote }) };
 }
 
 // ---------------------------------------------------------------------------------------------

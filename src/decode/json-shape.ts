@@ -18,21 +18,23 @@
  * compares the two on every fixture and on generated edge cases.
  */
 
+import { recordBuilder, type Capture, type RecordBuild } from './record-builder.js';
+
 /**
  * What a format reads of a decoded record: top-level field names (for a dotted path, each of its
- * prefixes). Readers may leave every other field out. `keep` values may end up in the request and
- * in reports; `look` values are only looked at (times, numbers, discriminators).
+ * prefixes). Readers may leave every other field out.
  */
-export interface RecordNeeds {
-  keep: readonly string[];
-  look: readonly string[];
-}
+export type RecordNeeds = readonly string[];
 
 /** Keys an envelope (CloudWatch, Azure archives) is told apart by: lines with them are read whole. */
 const ENVELOPE_KEYS = ['logEvents', 'events', 'records'];
 
 const WS = '[ \\t\\n\\r]*';
-const STRING = '"[^"\\\\\\x00-\\x1f]*(?:\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\\\\x00-\\x1f]*)*"';
+const PLAIN_CHARS = '[^"\\\\\\x00-\\x1f]*';
+const ESCAPE = '\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})';
+const STRING = `"${PLAIN_CHARS}(?:${ESCAPE}${PLAIN_CHARS})*"`;
+/** A needed string: its text captured when it has no escapes, else the whole token (two groups). */
+const STRING_CAPTURE = `(?:"(${PLAIN_CHARS})"|("${PLAIN_CHARS}(?:${ESCAPE}${PLAIN_CHARS})+")|null)`;
 const NUMBER = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
 const SCALAR = `(?:${STRING}|${NUMBER}|true|false|null)`;
 /** Nesting of objects whose keys are learned as literals; deeper values take the generic grammar. */
@@ -53,8 +55,6 @@ const LEARN_AFTER = 2;
 const MAX_COMPILED = 24;
 /** Longer lines are left to JSON.parse (a regular expression backtracks over what it scanned). */
 const MAX_LINE = 1 << 20;
-/** Strings shorter than this are copied by `slice` anyway (V8 shares the parent's characters from 13 on). */
-const SHARED_SLICE_MIN = 13;
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -93,8 +93,8 @@ const GENERIC_SPACED = genericValue(GENERIC_DEPTH, WS);
 
 interface Shape {
   regex: RegExp;
-  /** The record of the needed fields from a match (see `builder`). */
-  build: (m: RegExpExecArray) => Record<string, unknown>;
+  /** The record of the needed fields from a match. */
+  build: RecordBuild;
 }
 
 /** The JSON value `token` (valid JSON, as the shape proved), as JSON.parse gives it. */
@@ -117,42 +117,10 @@ function decodeToken(token: string): unknown {
 }
 
 /**
- * The function that makes a layout's record from a match of its expression (capture group k + 1
- * holds the k-th needed field): an object literal with the needed keys in the layout's order, so
- * that every record of a layout has one hidden class and each value is one property store.
- * Generated from the field names the format declares (trusted, quoted by JSON.stringify), never
- * from log data.
- *
- * Kept strings are not left as slices of the line: a slice shares the characters of the whole
- * block of input the line was cut from (256 KiB), and V8 keeps that block alive while the slice
- * lives, e.g. a key or a path in an incident. They are copied together, into one string per
- * record, and sliced from that copy. Shorter slices are copies anyway.
- */
-function builder(fields: { name: string; keep: boolean }[]): (m: RegExpExecArray) => Record<string, unknown> {
-  const body: string[] = ["let copy = '';"];
-  const values: string[] = [];
-  fields.forEach(({ name, keep }, k) => {
-    body.push(`const t${k} = m[${k + 1}];`);
-    if (!keep) {
-      values.push(`${JSON.stringify(name)}: decode(t${k})`);
-      return;
-    }
-    body.push(
-      `let s${k} = -1, v${k};`,
-      `if (t${k}.length - 2 >= ${SHARED_SLICE_MIN} && t${k}.charCodeAt(0) === 34 && t${k}.indexOf('\\\\') < 0) { s${k} = copy.length; copy += t${k}; } else v${k} = decode(t${k});`,
-    );
-    values.push(`${JSON.stringify(name)}: s${k} < 0 ? v${k} : copy.slice(s${k} + 1, s${k} + t${k}.length - 1)`);
-  });
-  body.push(`return { ${values.join(', ')} };`);
-  return new Function('decode', `return function build(m) { ${body.join(' ')} };`)(decodeToken) as (m: RegExpExecArray) => Record<string, unknown>;
-}
-
-/**
  * One file's NDJSON layouts. `read` gives the needed fields of a line in a learned layout, or
  * undefined (then the caller parses the line and offers the result to `learn`).
  */
 export class ShapeReader {
-  private readonly keep: Set<string>;
   private readonly needed: Set<string>;
   private shapes: Shape[] = [];
   /** Layouts read by JSON.parse so far, by their expression: how often seen (−1: does not work). */
@@ -163,8 +131,7 @@ export class ShapeReader {
   private disabled: boolean;
 
   constructor(needs: RecordNeeds) {
-    this.keep = new Set(needs.keep);
-    this.needed = new Set([...needs.keep, ...needs.look]);
+    this.needed = new Set(needs);
     // `__proto__` is an own property in JSON.parse's objects but a setter on an object literal.
     this.disabled = this.needed.has('__proto__');
   }
@@ -217,7 +184,7 @@ export class ShapeReader {
       this.disabled = true;
       return;
     }
-    const shape = this.compile(source, keys);
+    const shape = this.compile(source, keys, record);
     if (shape === null || shape.regex.exec(line) === null) {
       this.seen.set(source, -1);
       return;
@@ -230,13 +197,14 @@ export class ShapeReader {
   private source(keys: string[], record: Record<string, unknown>, w: string): string {
     const generic = w === '' ? GENERIC_COMPACT : GENERIC_SPACED;
     const members = keys.map((k) => {
-      const value = valuePattern(record[k], 1, w, generic);
-      return `"${escapeRegex(k)}"${w}:${w}${this.needed.has(k) ? `(${value})` : value}${w}`;
+      const v = record[k];
+      const value = !this.needed.has(k) ? valuePattern(v, 1, w, generic) : captureOf(v) === 'json' ? `(${valuePattern(v, 1, w, generic)})` : capturePattern(captureOf(v));
+      return `"${escapeRegex(k)}"${w}:${w}${value}${w}`;
     });
     return `^${w}\\{${w}${members.join(`,${w}`)}\\}${w}$`;
   }
 
-  private compile(source: string, keys: string[]): Shape | null {
+  private compile(source: string, keys: string[], record: Record<string, unknown>): Shape | null {
     if (source.length > MAX_SOURCE) return null;
     let regex: RegExp;
     try {
@@ -244,7 +212,25 @@ export class ShapeReader {
     } catch {
       return null; // too large for the engine
     }
-    const fields = keys.filter((k) => this.needed.has(k)).map((name) => ({ name, keep: this.keep.has(name) }));
-    return { regex, build: builder(fields) };
+    // Capture groups in the order `source` opened them.
+    const captures: Capture[] = [];
+    let group = 1;
+    for (const name of keys) {
+      if (!this.needed.has(name)) continue;
+      const kind = captureOf(record[name]);
+      captures.push({ name, kind, group });
+      group += kind === 'string' ? 2 : 1;
+    }
+    return { regex, build: recordBuilder(captures, { decode: decodeToken }) };
   }
+}
+
+/** How a needed value like `v` is captured (src/decode/record-builder.ts). */
+function captureOf(v: unknown): Capture['kind'] {
+  return typeof v === 'string' ? 'string' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'json';
+}
+
+/** The capturing grammar of a needed scalar: its type, or null. */
+function capturePattern(kind: Capture['kind']): string {
+  return kind === 'string' ? STRING_CAPTURE : kind === 'number' ? `(?:(${NUMBER})|null)` : '(true|false|null)';
 }

@@ -5,6 +5,7 @@ import type { RecordNeeds } from '../decode/json-shape.js';
 import { skip } from '../model/skip.js';
 import { isNoKey, isTykKeyHash } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
+import { ownText, ownValue } from './fields.js';
 import { anyTime, clfTime, epochTime, goTime, ipText, kibanaTime, queryOf, secondsToMs, syslogTime, toInt, toText, urlPath } from './casts.js';
 import type { Container, LogFormat } from './define-format.js';
 import { compileFirst, compilePath, type Getter } from './paths.js';
@@ -333,8 +334,8 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       }
       if (pathIsUrl) p = urlPath(p);
       if (pathPrefix && p !== '') {
-        const prefix = toText(pathPrefix(r)).replace(/\/+$/, '');
-        if (prefix !== '' && p !== prefix && !p.startsWith(prefix + '/')) p = prefix + (p.startsWith('/') ? p : `/${p}`);
+        const prefix = withoutTrailingSlashes(toText(pathPrefix(r)));
+        if (prefix !== '' && p !== prefix && !(p.startsWith(prefix) && p.charCodeAt(prefix.length) === 47)) p = prefix + (p.startsWith('/') ? p : `/${p}`);
       }
       const statusValue = status ? toInt(status(r)) : NaN;
       const identity = {
@@ -371,21 +372,22 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
         file,
         line,
       };
-      return req;
+      return ownText(req, record);
     },
 
     exposures(record) {
       const r = unwrap(record);
-      const found: Exposure[] = [];
+      // Most records expose nothing: the list is made only for one that does.
+      let found: Exposure[] | null = null;
       for (const [name, g] of exposureFields) {
         // Only text can be a key: Kong logs a bare `?apikey` flag as `true`.
         const raw = g(r);
         const v = typeof raw === 'string' ? raw : '';
-        if (v !== '' && !isNoKey(v) && !MASKED.test(v)) found.push({ where: name, value: v });
+        if (v !== '' && !isNoKey(v) && !MASKED.test(v)) (found ??= []).push({ where: name, value: v });
       }
       if (spec.exposure.keyOrHash && keyOrHash) {
         const v = toText(keyOrHash(r));
-        if (v !== '' && !isNoKey(v) && !isTykKeyHash(v) && !OBFUSCATED.test(v)) found.push({ where: `${spec.fields.keyOrHash!.from[0]}: the gateway logs raw keys`, value: v });
+        if (v !== '' && !isNoKey(v) && !isTykKeyHash(v) && !OBFUSCATED.test(v)) (found ??= []).push({ where: `${spec.fields.keyOrHash!.from[0]}: the gateway logs raw keys`, value: v });
       }
       if (exposureParams.size > 0 && rawPathGetter) {
         const query = queryOf(toText(rawPathGetter(r)));
@@ -394,42 +396,45 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
             const eq = pair.indexOf('=');
             const name = decodeURIComponentSafe(eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
             const value = eq < 0 ? '' : decodeURIComponentSafe(pair.slice(eq + 1));
-            if (exposureParams.has(name) && value !== '' && !MASKED.test(value)) found.push({ where: `query ${name}`, value });
+            if (exposureParams.has(name) && value !== '' && !MASKED.test(value)) (found ??= []).push({ where: `query ${name}`, value });
           }
         }
       }
+      if (found === null) return NO_EXPOSURES;
+      for (const e of found) e.value = ownValue(e.value, record);
       return found;
     },
   };
 }
 
-/** Canonical fields whose values are only looked at (turned into numbers), never kept as text. */
-const LOOKED_AT: readonly MappableField[] = ['time', 'status', 'latency'];
+const NO_EXPOSURES: Exposure[] = Object.freeze([]) as unknown as Exposure[];
+
+/** `/virustotal/` → `/virustotal`. */
+function withoutTrailingSlashes(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
 
 /**
  * The top-level fields a compiled mapping reads after detection. A dotted path is looked up as a
  * literal key and as nested objects (src/formats/paths.ts), so each of its prefixes is read.
  */
 export function readsOf(spec: MappingSpec): RecordNeeds {
-  const prefixes = (path: string): string[] => {
-    const parts = path.split('.');
-    return parts.map((_, i) => parts.slice(0, i + 1).join('.'));
+  const fields = new Set<string>();
+  const add = (paths: readonly string[]): void => {
+    for (const path of paths) {
+      const parts = path.split('.');
+      for (let i = 1; i <= parts.length; i++) fields.add(parts.slice(0, i).join('.'));
+    }
   };
-  const keep = new Set<string>();
-  const look = new Set<string>();
-  const add = (into: Set<string>, paths: readonly string[]): void => {
-    for (const path of paths) for (const key of prefixes(path)) into.add(key);
-  };
-  for (const [field, f] of Object.entries(spec.fields) as [MappableField, FieldSpec][]) {
-    add(LOOKED_AT.includes(field) ? look : keep, [...f.from, ...(f.prefix ?? [])]);
-  }
-  add(keep, spec.unwrap);
-  add(keep, spec.exposure.fields);
-  add(look, Object.keys(spec.detect.equals));
-  add(look, spec.detect.none);
-  add(look, spec.authFailure.from);
-  for (const key of keep) look.delete(key);
-  return { keep: [...keep], look: [...look] };
+  for (const f of Object.values(spec.fields) as FieldSpec[]) add([...f.from, ...(f.prefix ?? [])]);
+  add(spec.unwrap);
+  add(spec.exposure.fields);
+  add(Object.keys(spec.detect.equals));
+  add(spec.detect.none);
+  add(spec.authFailure.from);
+  return [...fields];
 }
 
 function decodeURIComponentSafe(s: string): string {

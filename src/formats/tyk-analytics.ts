@@ -2,7 +2,7 @@ import { skip } from '../model/skip.js';
 import { isNoKey, isTykKeyHash } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
 import { defineFormat } from './define-format.js';
-import { clientIp, int, isoTime, str } from './fields.js';
+import { clientIp, int, isoTime, ownText, ownValue, str } from './fields.js';
 
 /**
  * Tyk analytics records as tyk-pump writes them to JSON sinks (stdout, Kafka, file): one
@@ -11,6 +11,8 @@ import { clientIp, int, isoTime, str } from './fields.js';
  */
 
 const WRAPPER = 'tyk-analytics-record';
+/** What almost every record exposes: one shared list, not a new one per record. */
+const NO_EXPOSURES: { where: string; value: string }[] = Object.freeze([]) as unknown as { where: string; value: string }[];
 
 function unwrap(record: Record<string, unknown>): Record<string, unknown> {
   const inner = record[WRAPPER];
@@ -40,10 +42,7 @@ export default defineFormat({
     container: 'json',
   },
 
-  reads: {
-    keep: [WRAPPER, 'ip_address', 'method', 'original_path', 'raw_path', 'path', 'listen_path', 'api_key', 'alias', 'user_agent', 'api_name', 'api_id', 'org_id'],
-    look: ['timestamp', 'response_code', 'request_time'],
-  },
+  reads: [WRAPPER, 'timestamp', 'ip_address', 'method', 'original_path', 'raw_path', 'path', 'listen_path', 'api_key', 'response_code', 'alias', 'request_time', 'user_agent', 'api_name', 'api_id', 'org_id'],
 
   detect(record) {
     const r = unwrap(record);
@@ -65,7 +64,7 @@ export default defineFormat({
     const isHash = isTykKeyHash(apiKey);
     const status = int(r.response_code);
     const alias = str(r.alias);
-    return {
+    return ownText({
       time,
       identity: { key: isHash ? '' : apiKey, hash: isHash ? apiKey : '', id: '', alias },
       ip,
@@ -81,12 +80,12 @@ export default defineFormat({
       authFailure: status === 401 || (status === 403 && isNoKey(apiKey) && alias === ''),
       file,
       line,
-    };
+    }, record);
   },
 
   exposures(record) {
     // With hash_keys off Tyk writes the raw key into every analytics record: into the SIEM.
     const apiKey = str(unwrap(record).api_key);
-    return apiKey !== '' && !isNoKey(apiKey) && !isTykKeyHash(apiKey) ? [{ where: 'api_key: the gateway logs raw keys (hash_keys off)', value: apiKey }] : [];
+    return apiKey !== '' && !isNoKey(apiKey) && !isTykKeyHash(apiKey) ? [{ where: 'api_key: the gateway logs raw keys (hash_keys off)', value: ownValue(apiKey, record) }] : NO_EXPOSURES;
   },
 });

@@ -27,7 +27,8 @@ class RateWindow {
     let pos = times.length;
     // In time order this loop does not run; a late record is inserted where it belongs.
     while (pos > this.head && times[pos - 1]! > t) pos--;
-    times.splice(pos, 0, t);
+    if (pos === times.length) times.push(t);
+    else times.splice(pos, 0, t);
     const newest = times[times.length - 1]!;
     while (this.head < times.length && times[this.head]! <= newest - windowMs) this.head++;
     if (times.length - this.head > cap) this.head = times.length - cap;
