@@ -40,10 +40,16 @@ const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
 const ODD_CHARACTERS = /[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+const NULL_OR_BOOL_START = 'nNtTfF';
+
 /** A plain key: a word as config files write them; anything fancier goes to `yaml`. */
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 
 function resolvePlain(text: string): unknown {
+  // Most scalars are words: a letter other than the first of null, true and false cannot be
+  // anything but a string (numbers start with a digit, a sign or a dot; nulls also with ~).
+  const c = text.charCodeAt(0);
+  if (((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) && !NULL_OR_BOOL_START.includes(text[0]!)) return text;
   if (NULL.test(text)) return null;
   if (BOOL.test(text)) return text[0] === 't' || text[0] === 'T';
   if (INT_OCT.test(text)) return parseInt(text.substring(2), 8);
@@ -234,7 +240,8 @@ export function readPlainYaml(text: string): PlainYaml | null {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const body = line.trimStart();
     if (body === '' || body.startsWith('#')) continue;
-    if (/^(?:---|\.\.\.)(?:\s|$)/.test(line) || line.startsWith('%') || line.includes('\r')) return null;
+    const c = line.charCodeAt(0);
+    if (((c === 45 || c === 46) && /^(?:---|\.\.\.)(?:\s|$)/.test(line)) || c === 37 || line.includes('\r')) return null;
     lines.push({ indent: line.length - body.length, text: body });
   }
   if (lines.length === 0 || lines[0]!.indent !== 0) return null;

@@ -1,5 +1,15 @@
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import { PolicyError, type PolicyProblem } from '../model/errors.js';
+
+/**
+ * The `yaml` package, loaded when first needed: plain policies are read without it
+ * (src/config/plain-yaml.ts), and loading it costs ~50 ms at every start.
+ */
+let yamlPackage: typeof import('yaml') | undefined;
+export function yaml(): typeof import('yaml') {
+  return (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
 
 /**
  * YAML configuration files (policies, mappings): parse with line numbers, collect every problem
@@ -49,6 +59,7 @@ export class Problems implements ProblemSink {
     if (typeof last === 'string') {
       const parent = this.doc.getIn(path.slice(0, -1), true);
       const map = path.length === 1 ? this.doc.contents : parent;
+      const { isMap, isScalar } = yaml();
       if (isMap(map)) {
         const pair = map.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === last);
         const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
@@ -74,7 +85,7 @@ export class Problems implements ProblemSink {
   asWritten(path: Path, value: unknown): string {
     if (typeof value !== 'number') return String(value);
     const node = this.doc.getIn(path, true);
-    if (isScalar(node) && node.range) return this.text.slice(node.range[0], node.range[1]).trim();
+    if (yaml().isScalar(node) && node.range) return this.text.slice(node.range[0], node.range[1]).trim();
     return String(value);
   }
 }
@@ -89,6 +100,7 @@ function describe(path: Path): string {
 
 /** Parses YAML text; a syntax error is a PolicyError (exit 2) at its line. */
 export function parseYaml(text: string, file: string): { problems: Problems; raw: unknown } {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
