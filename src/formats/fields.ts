@@ -10,6 +10,15 @@ export function str(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 }
 
+/** Upper case, without a new string when it already is (methods nearly always are). */
+export function upper(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 || (c < 65 && c !== 45)) return s.toUpperCase();
+  }
+  return s;
+}
+
 export function int(v: unknown): number {
   if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : 0;
   if (typeof v === 'string' && v !== '') {
@@ -40,6 +49,7 @@ export function clientIp(v: unknown): string | Skip {
 
 /** Slices shorter than this are copies already (V8 shares the parent's characters from 13 on). */
 const SHARED_SLICE_MIN = 13;
+/** The request's long strings, joined into one copy. */
 const parts: string[] = [];
 let copy = '';
 let at = 0;

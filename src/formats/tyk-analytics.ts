@@ -2,7 +2,7 @@ import { skip } from '../model/skip.js';
 import { isNoKey, isTykKeyHash } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
 import { defineFormat } from './define-format.js';
-import { clientIp, int, isoTime, ownText, ownValue, str } from './fields.js';
+import { clientIp, int, isoTime, ownText, ownValue, str, upper } from './fields.js';
 
 /**
  * Tyk analytics records as tyk-pump writes them to JSON sinks (stdout, Kafka, file): one
@@ -55,7 +55,7 @@ export default defineFormat({
     if (typeof time !== 'number') return time;
     const ip = clientIp(r.ip_address);
     if (typeof ip !== 'string') return ip;
-    const method = str(r.method).toUpperCase();
+    const method = upper(str(r.method));
     if (method === '') return skip('missing-method');
     const rawPath = clientPath(r);
     if (rawPath === '') return skip('missing-path');
