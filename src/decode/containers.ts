@@ -1,5 +1,5 @@
 import { Skip, skip } from '../model/skip.js';
-import { ShapeReader, type RecordNeeds } from './json-shape.js';
+import { ShapeReader, sharedShapeReader, type RecordNeeds } from './json-shape.js';
 import { recordBuilder, type RecordBuild } from './record-builder.js';
 import { decodeJsonLine, jsonErrorDetail } from './ndjson.js';
 
@@ -144,9 +144,14 @@ export interface ReaderOptions {
   /** CSV without a header row: cells are keyed "1", "2", … (for --map by column number). */
   noHeader?: boolean;
   needs?: NeedsOf;
+  /**
+   * NDJSON: share the learned layouts with every other reader of this thread that has the same
+   * needs (for a file read in chunks, each with its own reader); else each reader learns its own.
+   */
+  shareLayouts?: boolean;
 }
 
-export function ndjsonReader(sink: RecordSink, needs?: NeedsOf): RecordReader {
+export function ndjsonReader(sink: RecordSink, needs?: NeedsOf, shareLayouts = false): RecordReader {
   // Lines in a layout seen before are read by one expression match (src/decode/json-shape.ts).
   let shapes: ShapeReader | null = null;
   let shapesFor: RecordNeeds | undefined;
@@ -158,7 +163,7 @@ export function ndjsonReader(sink: RecordSink, needs?: NeedsOf): RecordReader {
         const wanted = needs();
         if (wanted !== shapesFor) {
           shapesFor = wanted;
-          shapes = wanted === undefined ? null : new ShapeReader(wanted);
+          shapes = wanted === undefined ? null : shareLayouts ? sharedShapeReader(wanted) : new ShapeReader(wanted);
         }
         if (shapes !== null) {
           const record = shapes.read(body);
@@ -259,6 +264,9 @@ export function arrayElementLines(text: string): number[] {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Kibana (escapeFormulaValues) and spreadsheets write `'=…`, `'-`: the quote is not data. */
+const unescapeFormula = (c: string): string => (c.length > 1 && c.charCodeAt(0) === 39 && /^'[=+\-@]/.test(c) ? c.slice(1) : c);
+
 /**
  * CSV as spreadsheets and Kibana write it (RFC 4180): a header row; cells quoted when they hold
  * the separator, quotes (doubled) or line breaks — so a record can span lines and starts where
@@ -317,8 +325,6 @@ export function csvReader(sink: RecordSink, options: ReaderOptions = {}): Record
     }
   };
 
-  /** Kibana (escapeFormulaValues) and spreadsheets write `'=…`, `'-`: the quote is not data. */
-  const unescapeFormula = (c: string): string => (c.length > 1 && c.charCodeAt(0) === 39 && /^'[=+\-@]/.test(c) ? c.slice(1) : c);
 
   const cleanHeader = (h: string): string => {
     let name = h.trim().replace(/\s*\[[^\]]*\]$/, '');
@@ -342,7 +348,7 @@ export function csvReader(sink: RecordSink, options: ReaderOptions = {}): Record
         const wanted = options.needs();
         if (wanted !== rowsFor) {
           rowsFor = wanted;
-          rows = wanted === undefined ? null : rowReader(header, separator, wanted, unescapeFormula);
+          rows = wanted === undefined ? null : cachedRowReader(header, separator, wanted);
         }
         if (rows !== null) {
           const m = rows.regex.exec(text);
@@ -384,6 +390,25 @@ interface RowReader {
   build: RecordBuild;
 }
 
+/**
+ * Row readers by needs, then by separator and header: a file read in chunks gives each chunk its
+ * own reader, and compiling the expression again for each costs more than the rows it reads.
+ */
+const rowReaders = new WeakMap<RecordNeeds, Map<string, RowReader | null>>();
+
+function cachedRowReader(header: string[], separator: string, needs: RecordNeeds): RowReader | null {
+  let byHeader = rowReaders.get(needs);
+  if (byHeader === undefined) rowReaders.set(needs, (byHeader = new Map()));
+  const key = `${separator}\u0000${header.join('\u0000')}`;
+  let reader = byHeader.get(key);
+  if (reader === undefined) {
+    reader = rowReader(header, separator, needs);
+    if (byHeader.size >= 64) byHeader.clear();
+    byHeader.set(key, reader);
+  }
+  return reader;
+}
+
 const CLASS_ESCAPES: Record<string, string> = { ',': ',', ';': ';', '\t': '\\t' };
 
 /**
@@ -392,7 +417,7 @@ const CLASS_ESCAPES: Record<string, string> = { ',': ',', ';': ';', '\t': '\\t' 
  * cells as the general reader gives, and the builder makes the same values for the needed keys
  * (quotes removed, doubled quotes undone; the last column of a repeated name wins, as there).
  */
-function rowReader(header: string[], separator: string, needs: RecordNeeds, clean: (c: string) => string): RowReader | null {
+function rowReader(header: string[], separator: string, needs: RecordNeeds): RowReader | null {
   const needed = new Set(needs);
   if (needed.has('__proto__')) return null;
   const lastColumn = new Map<string, number>();
@@ -407,7 +432,7 @@ function rowReader(header: string[], separator: string, needs: RecordNeeds, clea
   const cell = `(?:"[^"]*(?:""[^"]*)*"|[^"${sep}]*)`;
   const source = `^${header.map((_, i) => (captured.has(i) ? `(${cell})` : cell)).join(sep)}$`;
   const captures = header.flatMap((name, i) => (captured.has(i) ? [name] : [])).map((name, k) => ({ name, kind: 'text' as const, group: k + 1 }));
-  const unquote = (c: string): string => clean(c.charCodeAt(0) === 34 ? c.slice(1, -1).replaceAll('""', '"') : c);
+  const unquote = (c: string): string => unescapeFormula(c.charCodeAt(0) === 34 ? c.slice(1, -1).replaceAll('""', '"') : c);
   return { regex: new RegExp(source), build: recordBuilder(captures, { clean: unquote }) };
 }
 
@@ -504,7 +529,7 @@ export function clfReader(sink: RecordSink): RecordReader {
 export function readerFor(framing: Framing, sink: RecordSink, options: ReaderOptions = {}): RecordReader {
   switch (framing) {
     case 'ndjson':
-      return ndjsonReader(sink, options.needs);
+      return ndjsonReader(sink, options.needs, options.shareLayouts);
     case 'json-document':
       return jsonDocumentReader(sink);
     case 'csv':

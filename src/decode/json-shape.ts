@@ -234,3 +234,16 @@ function captureOf(v: unknown): Capture['kind'] {
 function capturePattern(kind: Capture['kind']): string {
   return kind === 'string' ? STRING_CAPTURE : kind === 'number' ? `(?:(${NUMBER})|null)` : '(true|false|null)';
 }
+
+/** Readers shared by every chunk of a file decoded on one thread, per format (see ReaderOptions.shareLayouts). */
+const shared = new WeakMap<RecordNeeds, ShapeReader>();
+
+/**
+ * The ShapeReader every reader on this thread with these needs (one format's `reads`) shares, so
+ * that chunks of a file read one after another do not each learn its layouts again.
+ */
+export function sharedShapeReader(needs: RecordNeeds): ShapeReader {
+  let reader = shared.get(needs);
+  if (reader === undefined) shared.set(needs, (reader = new ShapeReader(needs)));
+  return reader;
+}

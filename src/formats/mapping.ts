@@ -5,7 +5,7 @@ import type { RecordNeeds } from '../decode/json-shape.js';
 import { skip } from '../model/skip.js';
 import { isNoKey, isTykKeyHash } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
-import { ownText, ownValue } from './fields.js';
+import { ownText, ownValue, upper } from './fields.js';
 import { anyTime, clfTime, epochTime, goTime, ipText, kibanaTime, queryOf, secondsToMs, syslogTime, toInt, toText, urlPath } from './casts.js';
 import type { Container, LogFormat } from './define-format.js';
 import { compileFirst, compilePath, type Getter } from './paths.js';
@@ -322,7 +322,7 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
           if (ipValue === '') return skip('bad-ip', rawIp.slice(0, 60));
         }
       }
-      let m = method ? toText(method(r)).toUpperCase() : '';
+      let m = method ? upper(toText(method(r))) : '';
       let p = path ? toText(path(r)) : '';
       if (pathIsRoute) {
         // HTTP API route keys carry the method: `GET /pets/{id}`; `$default` is the catch-all.

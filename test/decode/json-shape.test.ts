@@ -356,3 +356,25 @@ describe('the NDJSON reader with a format\'s needs', () => {
     expect(fast.lines).toEqual(whole.lines);
   });
 });
+
+describe('layouts shared between the readers of one file\'s chunks', () => {
+  const needs: RecordNeeds = ['a', 'b'];
+  const lines = [JSON.stringify({ a: 'x', b: 1, c: true }), JSON.stringify({ a: 'y', b: 2, c: false })];
+  const first = (shareLayouts: boolean): Record<string, unknown>[] => {
+    const out: Record<string, unknown>[] = [];
+    const reader = readerFor('ndjson', { record: (r) => out.push(r), skip: () => {} }, { needs: () => needs, shareLayouts });
+    lines.forEach((l, i) => reader.line(l, i + 1));
+    return out;
+  };
+
+  it('a chunk\'s new reader reads with the layouts an earlier chunk learned', () => {
+    first(true); // learns the layout
+    const next = first(true);
+    expect(next.every((r) => fromLine(r))).toBe(true);
+    expect(next.map((r) => Object.fromEntries(Object.entries(r)))).toEqual([{ a: 'x', b: 1 }, { a: 'y', b: 2 }]);
+  });
+
+  it('without sharing, each reader learns on its own', () => {
+    expect(first(false).some((r) => fromLine(r))).toBe(false);
+  });
+});
