@@ -350,7 +350,7 @@ export function csvReader(sink: RecordSink, options: ReaderOptions = {}): Record
           rowsFor = wanted;
           rows = wanted === undefined ? null : cachedRowReader(header, separator, wanted);
         }
-        if (rows !== null) {
+        if (rows !== null && text.length <= MAX_ROW_CHARS) {
           const m = rows.regex.exec(text);
           if (m !== null) return sink.record(rows.build(m), line);
         }
@@ -408,6 +408,9 @@ function cachedRowReader(header: string[], separator: string, needs: RecordNeeds
   }
   return reader;
 }
+
+/** Longer rows are left to the general reader (an expression that fails backtracks over what it scanned). */
+const MAX_ROW_CHARS = 1 << 20;
 
 const CLASS_ESCAPES: Record<string, string> = { ',': ',', ';': ';', '\t': '\\t' };
 

@@ -53,6 +53,8 @@ const MAX_SHAPES = 4;
 const LEARN_AFTER = 2;
 /** Layouts compiled per file before giving up (the file's lines have no stable layout). */
 const MAX_COMPILED = 24;
+/** Lines offered for learning per file: working out a line's layout costs more than parsing it. */
+const MAX_LEARN_ATTEMPTS = 1024;
 /** Longer lines are left to JSON.parse (a regular expression backtracks over what it scanned). */
 const MAX_LINE = 1 << 20;
 
@@ -126,6 +128,7 @@ export class ShapeReader {
   /** Layouts read by JSON.parse so far, by their expression: how often seen (−1: does not work). */
   private readonly seen = new Map<string, number>();
   private compiled = 0;
+  private learnAttempts = 0;
   private hits = 0;
   private misses = 0;
   private disabled: boolean;
@@ -168,6 +171,8 @@ export class ShapeReader {
   /** Offers a line JSON.parse read (to `value`); its layout is learned once it recurs. */
   learn(line: string, value: unknown): void {
     if (this.disabled || line.length > MAX_LINE || typeof value !== 'object' || value === null || Array.isArray(value)) return;
+    // The layouts learned so far keep reading; a file whose other lines never settle stops costing.
+    if (++this.learnAttempts > MAX_LEARN_ATTEMPTS) return;
     const keys = Object.keys(value);
     if (!keys.every(plainKey) || ENVELOPE_KEYS.some((k) => k in value)) return;
     const record = value as Record<string, unknown>;

@@ -275,6 +275,23 @@ describe('ShapeReader on generated lines', () => {
     expect(plain(r.read(line))).toStrictEqual({ s: 'x', n: 1 });
   });
 
+  it('stops learning after many lines (working out a layout costs more than parsing), and keeps reading what it learned', () => {
+    const r = new ShapeReader(NEEDS);
+    const known = JSON.stringify({ s: 'x' });
+    r.learn(known, JSON.parse(known));
+    r.learn(known, JSON.parse(known));
+    for (let i = 0; i < 2000; i++) {
+      expect(r.read(known)).toBeDefined(); // hits keep the reader on
+      const once = JSON.stringify({ [`k${i}`]: 1 });
+      r.learn(once, JSON.parse(once));
+    }
+    const late = JSON.stringify({ s: 'y', n: 2 });
+    r.learn(late, JSON.parse(late));
+    r.learn(late, JSON.parse(late));
+    expect(r.read(late)).toBeUndefined();
+    expect(r.read(known)).toBeDefined();
+  });
+
   it('gives up when most lines fit no learned layout', () => {
     const r = new ShapeReader(NEEDS);
     const known = JSON.stringify({ s: 'x' });
