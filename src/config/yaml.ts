@@ -1,5 +1,15 @@
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import { PolicyError, type PolicyProblem } from '../model/errors.js';
+
+/**
+ * The `yaml` package, loaded when first needed: plain policies are read without it
+ * (src/config/plain-yaml.ts), and loading it costs ~50 ms at every start.
+ */
+let yamlPackage: typeof import('yaml') | undefined;
+export function yaml(): typeof import('yaml') {
+  return (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
 
 /**
  * YAML configuration files (policies, mappings): parse with line numbers, collect every problem
@@ -7,7 +17,32 @@ import { PolicyError, type PolicyProblem } from '../model/errors.js';
  */
 export type Path = (string | number)[];
 
-export class Problems {
+/** Where validation reports problems and reads scalars as written. */
+export interface ProblemSink {
+  add(path: Path, message: string): void;
+  asWritten(path: Path, value: unknown): string;
+}
+
+/**
+ * The sink for a file read by `readPlainYaml` (src/config/plain-yaml.ts), which has no positions:
+ * it only counts problems, so that the caller reads the file again with `parseYaml` to report them
+ * at their lines.
+ */
+export class PlainProblems implements ProblemSink {
+  count = 0;
+  constructor(private readonly numbers: Map<string, string>) {}
+
+  add(): void {
+    this.count++;
+  }
+
+  asWritten(path: Path, value: unknown): string {
+    if (typeof value !== 'number') return String(value);
+    return this.numbers.get(JSON.stringify(path)) ?? String(value);
+  }
+}
+
+export class Problems implements ProblemSink {
   readonly list: PolicyProblem[] = [];
   constructor(
     private readonly doc: Document,
@@ -24,6 +59,7 @@ export class Problems {
     if (typeof last === 'string') {
       const parent = this.doc.getIn(path.slice(0, -1), true);
       const map = path.length === 1 ? this.doc.contents : parent;
+      const { isMap, isScalar } = yaml();
       if (isMap(map)) {
         const pair = map.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === last);
         const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
@@ -49,7 +85,7 @@ export class Problems {
   asWritten(path: Path, value: unknown): string {
     if (typeof value !== 'number') return String(value);
     const node = this.doc.getIn(path, true);
-    if (isScalar(node) && node.range) return this.text.slice(node.range[0], node.range[1]).trim();
+    if (yaml().isScalar(node) && node.range) return this.text.slice(node.range[0], node.range[1]).trim();
     return String(value);
   }
 }
@@ -64,6 +100,7 @@ function describe(path: Path): string {
 
 /** Parses YAML text; a syntax error is a PolicyError (exit 2) at its line. */
 export function parseYaml(text: string, file: string): { problems: Problems; raw: unknown } {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {

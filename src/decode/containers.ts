@@ -1,5 +1,9 @@
 import { Skip, skip } from '../model/skip.js';
+import { ShapeReader, sharedShapeReader, type RecordNeeds } from './json-shape.js';
+import { recordBuilder, type RecordBuild } from './record-builder.js';
 import { decodeJsonLine, jsonErrorDetail } from './ndjson.js';
+
+export type { RecordNeeds } from './json-shape.js';
 
 /**
  * How records are framed in a file, found from its first line: one JSON value per line, one JSON
@@ -130,11 +134,44 @@ function emit(value: unknown, line: number, sink: RecordSink): void {
 
 // ---------------------------------------------------------------------------------------------
 
-export function ndjsonReader(sink: RecordSink): RecordReader {
+/**
+ * What the format of the file reads of each record, once it is known (undefined before, or when
+ * the format does not say): readers may then leave the other fields out.
+ */
+export type NeedsOf = () => RecordNeeds | undefined;
+
+export interface ReaderOptions {
+  /** CSV without a header row: cells are keyed "1", "2", … (for --map by column number). */
+  noHeader?: boolean;
+  needs?: NeedsOf;
+  /**
+   * NDJSON: share the learned layouts with every other reader of this thread that has the same
+   * needs (for a file read in chunks, each with its own reader); else each reader learns its own.
+   */
+  shareLayouts?: boolean;
+  /** CSV read from a record in the middle of the file (a worker's chunk): the file's header and separator. */
+  layout?: CsvLayout;
+}
+
+export function ndjsonReader(sink: RecordSink, needs?: NeedsOf, shareLayouts = false): RecordReader {
+  // Lines in a layout seen before are read by one expression match (src/decode/json-shape.ts).
+  let shapes: ShapeReader | null = null;
+  let shapesFor: RecordNeeds | undefined;
   return {
     line(text, line) {
       const c = text.charCodeAt(0);
       const body = c >= 48 && c <= 57 && TIME_PREFIX.test(text) ? text.replace(TIME_PREFIX, '') : text;
+      if (needs !== undefined) {
+        const wanted = needs();
+        if (wanted !== shapesFor) {
+          shapesFor = wanted;
+          shapes = wanted === undefined ? null : shareLayouts ? sharedShapeReader(wanted) : new ShapeReader(wanted);
+        }
+        if (shapes !== null) {
+          const record = shapes.read(body);
+          if (record !== undefined) return sink.record(record, line);
+        }
+      }
       let value: unknown;
       try {
         value = JSON.parse(body);
@@ -142,6 +179,7 @@ export function ndjsonReader(sink: RecordSink): RecordReader {
         sink.skip(line, skip('bad-json', jsonErrorDetail(e)));
         return;
       }
+      shapes?.learn(body, value);
       emit(value, line, sink);
     },
     end() {},
@@ -228,6 +266,9 @@ export function arrayElementLines(text: string): number[] {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Kibana (escapeFormulaValues) and spreadsheets write `'=…`, `'-`: the quote is not data. */
+const unescapeFormula = (c: string): string => (c.length > 1 && c.charCodeAt(0) === 39 && /^'[=+\-@]/.test(c) ? c.slice(1) : c);
+
 /**
  * CSV as spreadsheets and Kibana write it (RFC 4180): a header row; cells quoted when they hold
  * the separator, quotes (doubled) or line breaks — so a record can span lines and starts where
@@ -247,11 +288,15 @@ export interface CsvReader extends RecordReader {
   layout(): { layout: CsvLayout | null; open: boolean };
 }
 
-export function csvReader(sink: RecordSink, options: { noHeader?: boolean; layout?: CsvLayout } = {}): CsvReader {
+export function csvReader(sink: RecordSink, options: ReaderOptions = {}): CsvReader {
   let header: string[] | null = options.layout ? options.layout.header : options.noHeader ? [] : null;
   let separator = options.layout?.separator ?? '';
   let pending = '';
   let pendingLine = 0;
+  // Once the format is known, one-line rows are read by one expression that checks the number of
+  // cells and captures only the cells the format reads (see `rowReader`).
+  let rows: RowReader | null = null;
+  let rowsFor: RecordNeeds | undefined;
 
   const split = (text: string): string[] | null => {
     const cells: string[] = [];
@@ -293,8 +338,6 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean; layou
     }
   };
 
-  /** Kibana (escapeFormulaValues) and spreadsheets write `'=…`, `'-`: the quote is not data. */
-  const unescapeFormula = (c: string): string => (c.length > 1 && c.charCodeAt(0) === 39 && /^'[=+\-@]/.test(c) ? c.slice(1) : c);
 
   const cleanHeader = (h: string): string => {
     let name = h.trim().replace(/\s*\[[^\]]*\]$/, '');
@@ -312,6 +355,17 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean; layou
         if (!separator) {
           const counts = [',', ';', '\t'].map((s) => [s, text.split(s).length] as const).sort((a, b) => b[1] - a[1]);
           separator = counts[0]![1] > 1 ? counts[0]![0] : ',';
+        }
+      }
+      if (pending === '' && header !== null && header.length > 0 && options.needs !== undefined) {
+        const wanted = options.needs();
+        if (wanted !== rowsFor) {
+          rowsFor = wanted;
+          rows = wanted === undefined ? null : cachedRowReader(header, separator, wanted);
+        }
+        if (rows !== null && text.length <= MAX_ROW_CHARS) {
+          const m = rows.regex.exec(text);
+          if (m !== null) return sink.record(rows.build(m), line);
         }
       }
       const full = pending === '' ? ownLine(text) : `${pending}\n${text}`;
@@ -345,6 +399,60 @@ export function csvReader(sink: RecordSink, options: { noHeader?: boolean; layou
       return { layout: header !== null && separator !== '' ? { header, separator } : null, open: pending !== '' };
     },
   };
+}
+
+interface RowReader {
+  regex: RegExp;
+  build: RecordBuild;
+}
+
+/**
+ * Row readers by needs, then by separator and header: a file read in chunks gives each chunk its
+ * own reader, and compiling the expression again for each costs more than the rows it reads.
+ */
+const rowReaders = new WeakMap<RecordNeeds, Map<string, RowReader | null>>();
+
+function cachedRowReader(header: string[], separator: string, needs: RecordNeeds): RowReader | null {
+  let byHeader = rowReaders.get(needs);
+  if (byHeader === undefined) rowReaders.set(needs, (byHeader = new Map()));
+  const key = `${separator}\u0000${header.join('\u0000')}`;
+  let reader = byHeader.get(key);
+  if (reader === undefined) {
+    reader = rowReader(header, separator, needs);
+    if (byHeader.size >= 64) byHeader.clear();
+    byHeader.set(key, reader);
+  }
+  return reader;
+}
+
+/** Longer rows are left to the general reader (an expression that fails backtracks over what it scanned). */
+const MAX_ROW_CHARS = 1 << 20;
+
+const CLASS_ESCAPES: Record<string, string> = { ',': ',', ';': ';', '\t': '\\t' };
+
+/**
+ * The expression for a header's one-line rows: exactly as many cells as the header, each plain
+ * (no quote) or wholly quoted, the needed ones captured. A row it matches splits into the same
+ * cells as the general reader gives, and the builder makes the same values for the needed keys
+ * (quotes removed, doubled quotes undone; the last column of a repeated name wins, as there).
+ */
+function rowReader(header: string[], separator: string, needs: RecordNeeds): RowReader | null {
+  const needed = new Set(needs);
+  if (needed.has('__proto__')) return null;
+  const lastColumn = new Map<string, number>();
+  header.forEach((name, i) => {
+    if (needed.has(name)) lastColumn.set(name, i);
+  });
+  const sep = CLASS_ESCAPES[separator];
+  if (sep === undefined) return null;
+  const captured = new Set(lastColumn.values());
+  // A quoted cell must end right before a separator or the end of the row; anything else (text
+  // after the closing quote, a cell spanning lines) is left to the general reader.
+  const cell = `(?:"[^"]*(?:""[^"]*)*"|[^"${sep}]*)`;
+  const source = `^${header.map((_, i) => (captured.has(i) ? `(${cell})` : cell)).join(sep)}$`;
+  const captures = header.flatMap((name, i) => (captured.has(i) ? [name] : [])).map((name, k) => ({ name, kind: 'text' as const, group: k + 1 }));
+  const unquote = (c: string): string => unescapeFormula(c.charCodeAt(0) === 34 ? c.slice(1, -1).replaceAll('""', '"') : c);
+  return { regex: new RegExp(source), build: recordBuilder(captures, { clean: unquote }) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,10 +545,10 @@ export function clfReader(sink: RecordSink): RecordReader {
   };
 }
 
-export function readerFor(framing: Framing, sink: RecordSink, options: { noHeader?: boolean; layout?: CsvLayout } = {}): RecordReader {
+export function readerFor(framing: Framing, sink: RecordSink, options: ReaderOptions = {}): RecordReader {
   switch (framing) {
     case 'ndjson':
-      return ndjsonReader(sink);
+      return ndjsonReader(sink, options.needs, options.shareLayouts);
     case 'json-document':
       return jsonDocumentReader(sink);
     case 'csv':

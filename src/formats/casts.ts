@@ -13,15 +13,22 @@ const MONTHS: Record<string, number> = {
 };
 
 function monthIndex(name: string): number {
-  const m = MONTHS[name.toLowerCase()];
+  const m = Object.prototype.hasOwnProperty.call(MONTHS, name.toLowerCase()) ? MONTHS[name.toLowerCase()] : undefined;
   return m === undefined ? -1 : m;
 }
 
-/** Calendar-checked UTC instant; NaN for impossible dates. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Calendar-checked UTC instant; NaN for impossible dates. Second 60 (a leap second) is read as the
+ * next minute, as Date.UTC does, except at the end of a day.
+ */
 function utc(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
   if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
-  const t = Date.UTC(y, mo, d, h, mi, s, ms);
-  return new Date(t).getUTCDate() === d ? t : NaN;
+  const year = y >= 0 && y <= 99 ? 1900 + y : y; // as Date.UTC reads two-digit years
+  const leap = mo === 1 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (d > DAYS_IN_MONTH[mo]! + (leap ? 1 : 0) || (s === 60 && h === 23 && mi === 59)) return NaN;
+  return Date.UTC(y, mo, d, h, mi, s, ms);
 }
 
 function offsetMs(sign: string, hh: string, mm: string): number {
@@ -46,13 +53,71 @@ export function kibanaTime(v: string, zoneOffset: (localGuess: number) => number
   return local - zoneOffset(local);
 }
 
-/** Go's time.Time.String(): `2023-02-23 16:29:27.53328605 +0000 UTC` (Tyk CSV pump). The numeric offset wins. */
-const GO_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ([+-])(\d{2})(\d{2})(?: [A-Za-z0-9+-]+)?(?: m=[+-][\d.]+)?$/;
+/** The number written by the digits v[i, i + n), or -1 if any is not a digit. */
+function digitsAt(v: string, i: number, n: number): number {
+  let value = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = v.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/** ` m=+1.234` (Go's monotonic clock reading) from `v[i]` to the end. */
+function isMonotonic(v: string, i: number): boolean {
+  if (v.charCodeAt(i) !== 32 || v.charCodeAt(i + 1) !== 109 || v.charCodeAt(i + 2) !== 61) return false;
+  const sign = v.charCodeAt(i + 3);
+  if ((sign !== 43 && sign !== 45) || i + 4 >= v.length) return false;
+  for (let k = i + 4; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c !== 46 && (c < 48 || c > 57)) return false;
+  }
+  return true;
+}
+
+const isZoneChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 45;
+
+/**
+ * Go's time.Time.String(): `2023-02-23 16:29:27.53328605 +0000 UTC` (Tyk CSV pump). The numeric
+ * offset wins. Read by hand (one per CSV record): `YYYY-MM-DD hh:mm:ss[.f{1,9}] ±hhmm[ ZONE][ m=±N]`.
+ */
 export function goTime(v: string): number {
-  const m = GO_TIME.exec(v);
-  if (!m) return NaN;
-  const t = utc(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number((m[7] ?? '0').slice(0, 3).padEnd(3, '0')));
-  return t - offsetMs(m[8]!, m[9]!, m[10]!);
+  const n = v.length;
+  if (n < 25 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 32 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
+  const y = digitsAt(v, 0, 4);
+  const mo = digitsAt(v, 5, 2);
+  const d = digitsAt(v, 8, 2);
+  const h = digitsAt(v, 11, 2);
+  const mi = digitsAt(v, 14, 2);
+  const s = digitsAt(v, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return NaN;
+  let i = 19;
+  let ms = 0;
+  if (v.charCodeAt(i) === 46) {
+    const start = ++i;
+    let scale = 100;
+    for (let c = v.charCodeAt(i); c >= 48 && c <= 57; c = v.charCodeAt(++i)) {
+      ms += (c - 48) * scale;
+      scale = scale >= 10 ? scale / 10 : 0;
+    }
+    if (i === start || i - start > 9) return NaN;
+  }
+  const sign = v.charCodeAt(i + 1);
+  if (v.charCodeAt(i) !== 32 || (sign !== 43 && sign !== 45)) return NaN;
+  const oh = digitsAt(v, i + 2, 2);
+  const om = digitsAt(v, i + 4, 2);
+  if (oh < 0 || om < 0) return NaN;
+  const j = i + 6;
+  if (j < n && !isMonotonic(v, j)) {
+    // A zone abbreviation, maybe followed by the monotonic reading.
+    if (v.charCodeAt(j) !== 32) return NaN;
+    let k = j + 1;
+    while (k < n && isZoneChar(v.charCodeAt(k))) k++;
+    if (k === j + 1 || (k < n && !isMonotonic(v, k))) return NaN;
+  }
+  const t = utc(y, mo - 1, d, h, mi, s, ms);
+  return t - (sign === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
 }
 
 /** Syslog-style `Jan 29 08:27:09` (Tyk ≤ 5.13 text logs): no year, no zone; the year comes from context. */

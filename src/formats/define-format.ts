@@ -1,3 +1,4 @@
+import type { RecordNeeds } from '../decode/json-shape.js';
 import type { ApiRequest } from '../model/request.js';
 import type { Skip } from '../model/skip.js';
 
@@ -32,6 +33,13 @@ export interface LogFormat {
   accepts?(record: Record<string, unknown>): boolean;
   /** Raw API keys this record shows in the clear (a query parameter, a logged header). */
   exposures?(record: Record<string, unknown>): { where: string; value: string }[];
+  /**
+   * Every top-level field `accepts`, `normalise` and `exposures` read (for a dotted path, each of
+   * its prefixes), split into values that may be kept in the request and values only looked at.
+   * Readers then decode only these (src/decode/json-shape.ts). Without it, every field is decoded.
+   * test/formats/reads.test.ts checks it against what the functions touch.
+   */
+  reads?: RecordNeeds;
 }
 
 /** The identity function, typed: the place to hang shared defaults later (typescript-eslint's createRule). */

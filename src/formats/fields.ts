@@ -1,3 +1,5 @@
+import { fromLine } from '../decode/record-builder.js';
+import type { ApiRequest } from '../model/request.js';
 import { normaliseIp } from '../normalise/ip.js';
 import { parseIsoTime } from '../normalise/time.js';
 import { Skip, skip } from '../model/skip.js';
@@ -6,6 +8,15 @@ import { Skip, skip } from '../model/skip.js';
 
 export function str(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+/** Upper case, without a new string when it already is (methods nearly always are). */
+export function upper(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 || (c < 65 && c !== 45)) return s.toUpperCase();
+  }
+  return s;
 }
 
 export function int(v: unknown): number {
@@ -31,4 +42,69 @@ export function clientIp(v: unknown): string | Skip {
   if (raw.trim() === '') return skip('missing-ip');
   const ip = normaliseIp(raw);
   return ip === '' ? skip('bad-ip', raw.slice(0, 60)) : ip;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text a request keeps, in its own memory
+
+/** Slices shorter than this are copies already (V8 shares the parent's characters from 13 on). */
+const SHARED_SLICE_MIN = 13;
+/** The request's long strings, joined into one copy. */
+const parts: string[] = [];
+let copy = '';
+let at = 0;
+
+function collect(v: string): void {
+  if (v.length >= SHARED_SLICE_MIN) parts.push(v);
+}
+
+function take(v: string): string {
+  if (v.length < SHARED_SLICE_MIN) return v;
+  const own = copy.slice(at, at + v.length);
+  at += v.length;
+  return own;
+}
+
+/**
+ * The request made from `record`, with its text copied out of the input when the record's values
+ * are slices of the input line (src/decode/record-builder.ts): a kept key or path would otherwise
+ * hold the whole 256 KiB block of input it was cut from. One copy per request, of exactly what it
+ * keeps; records from JSON.parse own their strings already.
+ */
+export function ownText(req: ApiRequest, record: object): ApiRequest {
+  if (!fromLine(record)) return req;
+  const id = req.identity;
+  parts.length = 0;
+  collect(req.ip);
+  collect(req.method);
+  collect(req.path);
+  collect(req.userAgent);
+  collect(req.requestId);
+  collect(req.api);
+  collect(req.tenant);
+  collect(id.key);
+  collect(id.hash);
+  collect(id.id);
+  collect(id.alias);
+  if (parts.length === 0) return req;
+  copy = parts.join('');
+  at = 0;
+  req.ip = take(req.ip);
+  req.method = take(req.method);
+  req.path = take(req.path);
+  req.userAgent = take(req.userAgent);
+  req.requestId = take(req.requestId);
+  req.api = take(req.api);
+  req.tenant = take(req.tenant);
+  id.key = take(id.key);
+  id.hash = take(id.hash);
+  id.id = take(id.id);
+  id.alias = take(id.alias);
+  copy = '';
+  return req;
+}
+
+/** `value`, copied out of the input when `record`'s values are slices of it (see ownText). */
+export function ownValue(value: string, record: object): string {
+  return fromLine(record) && value.length >= SHARED_SLICE_MIN ? (JSON.parse(JSON.stringify(value)) as string) : value;
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseYaml, throwProblems, type Path, type Problems } from '../config/yaml.js';
 import type { ApiRequest } from '../model/request.js';
+import type { RecordNeeds } from '../decode/json-shape.js';
 import { skip } from '../model/skip.js';
-import { isNoKey } from '../normalise/identity.js';
+import { isNoKey, isTykKeyHash } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
+import { ownText, ownValue, upper } from './fields.js';
 import { anyTime, clfTime, epochTime, goTime, ipText, kibanaTime, queryOf, secondsToMs, syslogTime, toInt, toText, urlPath } from './casts.js';
 import type { Container, LogFormat } from './define-format.js';
 import { compileFirst, compilePath, type Getter } from './paths.js';
@@ -67,7 +69,6 @@ const MASKED = /^(?:REDACTED|\[REDACTED\]|[*xX•…-]+|\*+.{0,4})$/;
 
 const OBFUSCATED = /^\*{2,}[^*]*$/;
 
-const TYK_HASH = /^(?:[0-9a-f]{8}|[0-9a-f]{16}|[0-9a-f]{32}|[0-9a-f]{64})$/;
 const CONTAINERS: Container[] = ['json', 'csv', 'logfmt', 'clf'];
 const TOP_FIELDS = ['name', 'description', 'container', 'priority', 'detect', 'unwrap', 'fields', 'authFailure', 'exposure'];
 
@@ -289,12 +290,14 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
     return false;
   };
   const exposureFields = spec.exposure.fields.map((f) => [f, compilePath(f)] as const);
+  const reads = readsOf(spec);
   const exposureParams = new Set(spec.exposure.query.map((q) => q.toLowerCase()));
   const rawPathGetter = path;
 
   return {
     spec,
     meta: { name: spec.name, description: spec.description, container: spec.container },
+    reads,
 
     detect(record) {
       const r = unwrap(record);
@@ -319,7 +322,7 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
           if (ipValue === '') return skip('bad-ip', rawIp.slice(0, 60));
         }
       }
-      let m = method ? toText(method(r)).toUpperCase() : '';
+      let m = method ? upper(toText(method(r))) : '';
       let p = path ? toText(path(r)) : '';
       if (pathIsRoute) {
         // HTTP API route keys carry the method: `GET /pets/{id}`; `$default` is the catch-all.
@@ -331,8 +334,8 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       }
       if (pathIsUrl) p = urlPath(p);
       if (pathPrefix && p !== '') {
-        const prefix = toText(pathPrefix(r)).replace(/\/+$/, '');
-        if (prefix !== '' && p !== prefix && !p.startsWith(prefix + '/')) p = prefix + (p.startsWith('/') ? p : `/${p}`);
+        const prefix = withoutTrailingSlashes(toText(pathPrefix(r)));
+        if (prefix !== '' && p !== prefix && !(p.startsWith(prefix) && p.charCodeAt(prefix.length) === 47)) p = prefix + (p.startsWith('/') ? p : `/${p}`);
       }
       const statusValue = status ? toInt(status(r)) : NaN;
       const identity = {
@@ -343,7 +346,7 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
       };
       if (keyOrHash) {
         const v = toText(keyOrHash(r));
-        if (TYK_HASH.test(v)) identity.hash ||= v;
+        if (isTykKeyHash(v)) identity.hash ||= v;
         // `****abcd`: the gateway's obfuscation, a stable non-secret fingerprint of one key.
         else if (OBFUSCATED.test(v)) identity.id ||= v;
         else identity.key ||= v;
@@ -369,21 +372,22 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
         file,
         line,
       };
-      return req;
+      return ownText(req, record);
     },
 
     exposures(record) {
       const r = unwrap(record);
-      const found: Exposure[] = [];
+      // Most records expose nothing: the list is made only for one that does.
+      let found: Exposure[] | null = null;
       for (const [name, g] of exposureFields) {
         // Only text can be a key: Kong logs a bare `?apikey` flag as `true`.
         const raw = g(r);
         const v = typeof raw === 'string' ? raw : '';
-        if (v !== '' && !isNoKey(v) && !MASKED.test(v)) found.push({ where: name, value: v });
+        if (v !== '' && !isNoKey(v) && !MASKED.test(v)) (found ??= []).push({ where: name, value: v });
       }
       if (spec.exposure.keyOrHash && keyOrHash) {
         const v = toText(keyOrHash(r));
-        if (v !== '' && !isNoKey(v) && !TYK_HASH.test(v) && !OBFUSCATED.test(v)) found.push({ where: `${spec.fields.keyOrHash!.from[0]}: the gateway logs raw keys`, value: v });
+        if (v !== '' && !isNoKey(v) && !isTykKeyHash(v) && !OBFUSCATED.test(v)) (found ??= []).push({ where: `${spec.fields.keyOrHash!.from[0]}: the gateway logs raw keys`, value: v });
       }
       if (exposureParams.size > 0 && rawPathGetter) {
         const query = queryOf(toText(rawPathGetter(r)));
@@ -392,13 +396,45 @@ export function compileMapping(spec: MappingSpec, context: () => DecodeContext =
             const eq = pair.indexOf('=');
             const name = decodeURIComponentSafe(eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
             const value = eq < 0 ? '' : decodeURIComponentSafe(pair.slice(eq + 1));
-            if (exposureParams.has(name) && value !== '' && !MASKED.test(value)) found.push({ where: `query ${name}`, value });
+            if (exposureParams.has(name) && value !== '' && !MASKED.test(value)) (found ??= []).push({ where: `query ${name}`, value });
           }
         }
       }
+      if (found === null) return NO_EXPOSURES;
+      for (const e of found) e.value = ownValue(e.value, record);
       return found;
     },
   };
+}
+
+const NO_EXPOSURES: Exposure[] = Object.freeze([]) as unknown as Exposure[];
+
+/** `/virustotal/` → `/virustotal`. */
+function withoutTrailingSlashes(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+/**
+ * The top-level fields a compiled mapping reads after detection. A dotted path is looked up as a
+ * literal key and as nested objects (src/formats/paths.ts), so each of its prefixes is read.
+ */
+export function readsOf(spec: MappingSpec): RecordNeeds {
+  const fields = new Set<string>();
+  const add = (paths: readonly string[]): void => {
+    for (const path of paths) {
+      const parts = path.split('.');
+      for (let i = 1; i <= parts.length; i++) fields.add(parts.slice(0, i).join('.'));
+    }
+  };
+  for (const f of Object.values(spec.fields) as FieldSpec[]) add([...f.from, ...(f.prefix ?? [])]);
+  add(spec.unwrap);
+  add(spec.exposure.fields);
+  add(Object.keys(spec.detect.equals));
+  add(spec.detect.none);
+  add(spec.authFailure.from);
+  return [...fields];
 }
 
 function decodeURIComponentSafe(s: string): string {

@@ -1,8 +1,8 @@
 import { skip } from '../model/skip.js';
-import { isNoKey } from '../normalise/identity.js';
+import { isNoKey, isTykKeyHash } from '../normalise/identity.js';
 import { normalisePath } from '../normalise/path.js';
 import { defineFormat } from './define-format.js';
-import { clientIp, int, isoTime, str } from './fields.js';
+import { clientIp, int, isoTime, ownText, ownValue, str, upper } from './fields.js';
 
 /**
  * Tyk analytics records as tyk-pump writes them to JSON sinks (stdout, Kafka, file): one
@@ -11,7 +11,8 @@ import { clientIp, int, isoTime, str } from './fields.js';
  */
 
 const WRAPPER = 'tyk-analytics-record';
-const TYK_HASH = /^[0-9a-f]{8}$|^[0-9a-f]{16}$|^[0-9a-f]{32}$|^[0-9a-f]{64}$/;
+/** What almost every record exposes: one shared list, not a new one per record. */
+const NO_EXPOSURES: { where: string; value: string }[] = Object.freeze([]) as unknown as { where: string; value: string }[];
 
 function unwrap(record: Record<string, unknown>): Record<string, unknown> {
   const inner = record[WRAPPER];
@@ -41,6 +42,8 @@ export default defineFormat({
     container: 'json',
   },
 
+  reads: [WRAPPER, 'timestamp', 'ip_address', 'method', 'original_path', 'raw_path', 'path', 'listen_path', 'api_key', 'response_code', 'alias', 'request_time', 'user_agent', 'api_name', 'api_id', 'org_id'],
+
   detect(record) {
     const r = unwrap(record);
     return 'api_key' in r && 'response_code' in r && ('ip_address' in r || 'raw_path' in r) && 'timestamp' in r;
@@ -52,16 +55,16 @@ export default defineFormat({
     if (typeof time !== 'number') return time;
     const ip = clientIp(r.ip_address);
     if (typeof ip !== 'string') return ip;
-    const method = str(r.method).toUpperCase();
+    const method = upper(str(r.method));
     if (method === '') return skip('missing-method');
     const rawPath = clientPath(r);
     if (rawPath === '') return skip('missing-path');
     // api_key is the key's hash when the gateway hashes keys (hex of a murmur/sha256 width), else the raw key.
     const apiKey = str(r.api_key);
-    const isHash = TYK_HASH.test(apiKey);
+    const isHash = isTykKeyHash(apiKey);
     const status = int(r.response_code);
     const alias = str(r.alias);
-    return {
+    return ownText({
       time,
       identity: { key: isHash ? '' : apiKey, hash: isHash ? apiKey : '', id: '', alias },
       ip,
@@ -77,12 +80,12 @@ export default defineFormat({
       authFailure: status === 401 || (status === 403 && isNoKey(apiKey) && alias === ''),
       file,
       line,
-    };
+    }, record);
   },
 
   exposures(record) {
     // With hash_keys off Tyk writes the raw key into every analytics record: into the SIEM.
     const apiKey = str(unwrap(record).api_key);
-    return apiKey !== '' && !isNoKey(apiKey) && !TYK_HASH.test(apiKey) ? [{ where: 'api_key: the gateway logs raw keys (hash_keys off)', value: apiKey }] : [];
+    return apiKey !== '' && !isNoKey(apiKey) && !isTykKeyHash(apiKey) ? [{ where: 'api_key: the gateway logs raw keys (hash_keys off)', value: ownValue(apiKey, record) }] : NO_EXPOSURES;
   },
 });

@@ -6,7 +6,7 @@
  * What the draft promises: parsePolicy accepts it, and scanning the same logs with it reports
  * only what its closing "Outliers" block lists.
  */
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../config/yaml.js';
 import { isNoKey, maskSecret } from '../normalise/identity.js';
 import { daysLabel } from '../policy/load.js';
 import { compilePattern } from '../policy/patterns.js';
@@ -96,7 +96,7 @@ export function yamlQuote(s: string): string {
 
 /** Plain when YAML reads it back as the same string (not a number, boolean, null…), else quoted. */
 export function yamlScalar(s: string): string {
-  if (/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/.test(s) && parseYaml(s) === s) return s;
+  if (/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/.test(s) && yaml().parse(s) === s) return s;
   return yamlQuote(s);
 }
 

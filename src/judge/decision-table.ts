@@ -56,10 +56,17 @@ export function rowLabel(id: RowId): string {
 
 const fits = (cell: Cell, valid: boolean): boolean => cell === 'n/a' || (cell === 'valid') === valid;
 
-/** The first row the four verdicts fit, or undefined for a clean request. */
-export function decide(who: boolean, where: boolean, what: boolean, when: boolean): DecisionRow | undefined {
+function firstFit(who: boolean, where: boolean, what: boolean, when: boolean): DecisionRow | undefined {
   for (const row of DECISION_TABLE) {
     if (fits(row.who, who) && fits(row.where, where) && fits(row.what, what) && fits(row.when, when)) return row;
   }
   return undefined;
+}
+
+/** The answer for each of the 16 combinations of verdicts, worked out once: one look-up per request. */
+const BY_VERDICTS: readonly (DecisionRow | undefined)[] = Array.from({ length: 16 }, (_, i) => firstFit((i & 8) !== 0, (i & 4) !== 0, (i & 2) !== 0, (i & 1) !== 0));
+
+/** The first row the four verdicts fit, or undefined for a clean request. */
+export function decide(who: boolean, where: boolean, what: boolean, when: boolean): DecisionRow | undefined {
+  return BY_VERDICTS[(who ? 8 : 0) | (where ? 4 : 0) | (what ? 2 : 0) | (when ? 1 : 0)];
 }

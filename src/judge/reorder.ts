@@ -9,7 +9,12 @@ import type { ApiRequest } from '../model/request.js';
  * Memory: the requests of one window, not of the input.
  */
 export class Reorderer {
-  private readonly heap: ApiRequest[] = [];
+  // A 4-ary min-heap on (time, arrival), in three parallel arrays: the keys are read without
+  // touching the requests, elements move by shifting a hole rather than by swaps, and a node's
+  // four children share a cache line (half the levels of a binary heap; this runs between the
+  // decoding of records, with cold caches).
+  private readonly reqs: ApiRequest[] = [];
+  private readonly times: number[] = [];
   private readonly seqs: number[] = [];
   private seq = 0;
   private newest = Number.NEGATIVE_INFINITY;
@@ -22,30 +27,31 @@ export class Reorderer {
   ) {}
 
   push(req: ApiRequest): void {
-    if (req.time < this.lastReleased) {
+    const time = req.time;
+    if (time < this.lastReleased) {
       this.late++;
       this.release(req);
       return;
     }
-    if (req.time > this.newest) this.newest = req.time;
+    if (time > this.newest) this.newest = time;
     // Fast path: nothing held and already in order with no window: pass straight through.
-    if (this.windowMs === 0 && this.heap.length === 0) {
-      this.lastReleased = req.time;
+    if (this.windowMs === 0 && this.reqs.length === 0) {
+      this.lastReleased = time;
       this.release(req);
       return;
     }
-    this.insert(req, this.seq++);
+    this.insert(req, time, this.seq++);
     const horizon = this.newest - this.windowMs;
-    while (this.heap.length > 0 && this.heap[0]!.time <= horizon) this.releaseTop();
+    while (this.reqs.length > 0 && this.times[0]! <= horizon) this.releaseTop();
   }
 
   /** Releases everything held, in order. */
   flush(): void {
-    while (this.heap.length > 0) this.releaseTop();
+    while (this.reqs.length > 0) this.releaseTop();
   }
 
   get held(): number {
-    return this.heap.length;
+    return this.reqs.length;
   }
 
   private releaseTop(): void {
@@ -54,50 +60,61 @@ export class Reorderer {
     this.release(top);
   }
 
-  private less(i: number, j: number): boolean {
-    const a = this.heap[i]!.time;
-    const b = this.heap[j]!.time;
-    return a < b || (a === b && this.seqs[i]! < this.seqs[j]!);
-  }
-
-  private swap(i: number, j: number): void {
-    const h = this.heap;
-    const s = this.seqs;
-    [h[i], h[j]] = [h[j]!, h[i]!];
-    [s[i], s[j]] = [s[j]!, s[i]!];
-  }
-
-  private insert(req: ApiRequest, seq: number): void {
-    this.heap.push(req);
-    this.seqs.push(seq);
-    let i = this.heap.length - 1;
+  private insert(req: ApiRequest, time: number, seq: number): void {
+    const { reqs, times, seqs } = this;
+    let i = reqs.length;
+    reqs.push(req);
+    times.push(time);
+    seqs.push(seq);
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      this.swap(i, parent);
+      const parent = (i - 1) >> 2;
+      const pt = times[parent]!;
+      if (pt < time || (pt === time && seqs[parent]! < seq)) break;
+      reqs[i] = reqs[parent]!;
+      times[i] = pt;
+      seqs[i] = seqs[parent]!;
       i = parent;
     }
+    reqs[i] = req;
+    times[i] = time;
+    seqs[i] = seq;
   }
 
   private pop(): ApiRequest {
-    const top = this.heap[0]!;
-    const lastReq = this.heap.pop()!;
-    const lastSeq = this.seqs.pop()!;
-    if (this.heap.length > 0) {
-      this.heap[0] = lastReq;
-      this.seqs[0] = lastSeq;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < this.heap.length && this.less(l, m)) m = l;
-        if (r < this.heap.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        this.swap(i, m);
-        i = m;
+    const { reqs, times, seqs } = this;
+    const top = reqs[0]!;
+    const req = reqs.pop()!;
+    const time = times.pop()!;
+    const seq = seqs.pop()!;
+    const n = reqs.length;
+    if (n === 0) return top;
+    // Sift the last element down from the root.
+    let i = 0;
+    for (;;) {
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      // The least of up to four children.
+      let child = first;
+      let ct = times[first]!;
+      let cs = seqs[first]!;
+      const last = Math.min(first + 4, n);
+      for (let c = first + 1; c < last; c++) {
+        const t = times[c]!;
+        if (t < ct || (t === ct && seqs[c]! < cs)) {
+          child = c;
+          ct = t;
+          cs = seqs[c]!;
+        }
       }
+      if (time < ct || (time === ct && seq < cs)) break;
+      reqs[i] = reqs[child]!;
+      times[i] = ct;
+      seqs[i] = cs;
+      i = child;
     }
+    reqs[i] = req;
+    times[i] = time;
+    seqs[i] = seq;
     return top;
   }
 }

@@ -1,7 +1,7 @@
 import { VALID, type Verdict } from '../model/finding.js';
 import type { ApiRequest } from '../model/request.js';
 import type { KeyEntry } from '../policy/policy.js';
-import { ZoneClock } from '../policy/zone.js';
+import { DAY, ZoneClock, weekdayOf } from '../policy/zone.js';
 
 const WEEKDAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 /** Timestamps kept per key beyond its rate limit, so messages can say "the 45th request". */
@@ -27,7 +27,8 @@ class RateWindow {
     let pos = times.length;
     // In time order this loop does not run; a late record is inserted where it belongs.
     while (pos > this.head && times[pos - 1]! > t) pos--;
-    times.splice(pos, 0, t);
+    if (pos === times.length) times.push(t);
+    else times.splice(pos, 0, t);
     const newest = times[times.length - 1]!;
     while (this.head < times.length && times[this.head]! <= newest - windowMs) this.head++;
     if (times.length - this.head > cap) this.head = times.length - cap;
@@ -75,23 +76,21 @@ export class WhenJudge {
   private readonly quotas: (QuotaDays | undefined)[] = [];
 
   judge(req: ApiRequest, entry: KeyEntry): Verdict {
-    let verdict: Verdict = VALID;
-    const fail = (reason: string, group: string): void => {
-      if (verdict === VALID) verdict = { valid: false, reasons: [], groups: [] };
-      verdict.reasons.push(reason);
-      verdict.groups.push(group);
-    };
+    // Built only when a check fails: most requests pass all three.
+    let reasons: string[] | null = null;
+    let groups: string[] | null = null;
 
     const schedule = entry.schedule;
     if (schedule !== null) {
-      const local = schedule.clock.local(req.time);
+      const local = schedule.clock.wallClock(req.time);
+      const day = Math.floor(local / DAY);
+      const minute = Math.floor((local - day * DAY) / 60_000);
+      const weekday = weekdayOf(day);
       const { startMinute: s, endMinute: e } = schedule;
-      const inHours = s < e ? local.minute >= s && local.minute < e : local.minute >= s || local.minute < e;
-      if (!inHours || (schedule.dayMask & (1 << local.weekday)) === 0) {
-        fail(
-          `${WEEKDAY[local.weekday]} ${hhmm(local.minute)} ${schedule.clock.zone} is outside ${schedule.daysLabel} ${schedule.hoursLabel}`,
-          `outside ${schedule.label}`,
-        );
+      const inHours = s < e ? minute >= s && minute < e : minute >= s || minute < e;
+      if (!inHours || (schedule.dayMask & (1 << weekday)) === 0) {
+        (reasons ??= []).push(`${WEEKDAY[weekday]} ${hhmm(minute)} ${schedule.clock.zone} is outside ${schedule.daysLabel} ${schedule.hoursLabel}`);
+        (groups ??= []).push(`outside ${schedule.label}`);
       }
     }
 
@@ -102,18 +101,20 @@ export class WhenJudge {
       const n = w.add(req.time, rate.windowMs, cap);
       if (n > rate.limit) {
         const nth = n >= cap ? `more than the ${ordinal(cap - 1)}` : ordinal(n);
-        fail(`${nth} request in ${rate.windowLabel}, limit ${rate.limit}`, `over rate ${rate.label}`);
+        (reasons ??= []).push(`${nth} request in ${rate.windowLabel}, limit ${rate.limit}`);
+        (groups ??= []).push(`over rate ${rate.label}`);
       }
     }
 
     const quota = entry.quota;
     if (quota !== null) {
-      const day = quota.clock.local(req.time).day;
+      const day = Math.floor(quota.clock.wallClock(req.time) / DAY);
       const n = (this.quotas[entry.index] ??= new QuotaDays()).add(day);
       if (n > quota.limit) {
-        fail(`${ordinal(n)} request on ${ZoneClock.dayLabel(day)} (${quota.clock.zone}), quota ${quota.limit}/1d`, `over quota ${quota.label}`);
+        (reasons ??= []).push(`${ordinal(n)} request on ${ZoneClock.dayLabel(day)} (${quota.clock.zone}), quota ${quota.limit}/1d`);
+        (groups ??= []).push(`over quota ${quota.label}`);
       }
     }
-    return verdict;
+    return reasons === null ? VALID : { valid: false, reasons, groups: groups! };
   }
 }

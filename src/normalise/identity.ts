@@ -11,6 +11,20 @@ export function isNoKey(value: string): boolean {
   return true;
 }
 
+/**
+ * A Tyk key hash as gateways log it with hash_keys on: lower-case hex of a murmur32/64/128 or
+ * sha256 width (8, 16, 32 or 64 characters).
+ */
+export function isTykKeyHash(value: string): boolean {
+  const n = value.length;
+  if (n !== 16 && n !== 8 && n !== 32 && n !== 64) return false;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
 export function hasAnyIdentity(id: Identity): boolean {
   return !isNoKey(id.key) || !isNoKey(id.hash) || !isNoKey(id.id) || !isNoKey(id.alias);
 }

@@ -19,24 +19,38 @@ function digits(s: string, i: number, n: number): number {
   return v;
 }
 
+/** The last valid `YYYY-MM-DD[T ]hh:mm` read, and its instant (UTC). */
+let minutePrefix = '';
+let minuteStart = 0;
+
 /**
  * `YYYY-MM-DD[T ]hh:mm[:ss[.fraction]][Z|±hh[:]mm]` to epoch ms, or NaN. Any number of fraction
  * digits (Tyk writes nanoseconds); milliseconds are kept.
  */
 export function parseIsoTime(s: string): number {
+  let minuteMs: number;
+  // Log times come in order: most share their minute with the time before.
+  if (minutePrefix !== '' && s.startsWith(minutePrefix)) minuteMs = minuteStart;
+  else {
+    const n = s.length;
+    if (n < 16 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58) return NaN;
+    const sep = s.charCodeAt(10);
+    if (sep !== 84 && sep !== 32) return NaN; // 'T' or ' '
+    const year = digits(s, 0, 4);
+    const month = digits(s, 5, 2);
+    const day = digits(s, 8, 2);
+    const hour = digits(s, 11, 2);
+    const minute = digits(s, 14, 2);
+    // Date.UTC maps years 0–99 to 1900–1999; no log is that old anyway.
+    if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
+    const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return NaN;
+    minuteMs = Date.UTC(year, month - 1, day, hour, minute);
+    // A copy: a slice would keep the whole block of input the text came from alive.
+    minutePrefix = (' ' + s.slice(0, 16)).slice(1);
+    minuteStart = minuteMs;
+  }
   const n = s.length;
-  if (n < 16 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58) return NaN;
-  const sep = s.charCodeAt(10);
-  if (sep !== 84 && sep !== 32) return NaN; // 'T' or ' '
-  const year = digits(s, 0, 4);
-  const month = digits(s, 5, 2);
-  const day = digits(s, 8, 2);
-  const hour = digits(s, 11, 2);
-  const minute = digits(s, 14, 2);
-  // Date.UTC maps years 0–99 to 1900–1999; no log is that old anyway.
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return NaN;
   let i = 16;
   let second = 0;
   let ms = 0;
@@ -47,10 +61,13 @@ export function parseIsoTime(s: string): number {
     if (i < n && s.charCodeAt(i) === 46) {
       i++;
       const start = i;
-      while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+      // Milliseconds from the first three fraction digits; the rest are read past.
+      let scale = 100;
+      for (let c = s.charCodeAt(i); c >= 48 && c <= 57 && i < n; c = s.charCodeAt(++i)) {
+        ms += (c - 48) * scale;
+        scale = scale >= 10 ? scale / 10 : 0;
+      }
       if (i === start) return NaN;
-      const frac = s.slice(start, Math.min(i, start + 3));
-      ms = Number(frac.padEnd(3, '0'));
     }
   }
   let offset = 0;
@@ -66,7 +83,7 @@ export function parseIsoTime(s: string): number {
       offset = (c === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
     } else return NaN;
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+  return minuteMs + second * 1000 + ms - offset;
 }
 
 /** Epoch ms → `2026-11-20T08:15:00.000Z`. */

@@ -29,7 +29,8 @@ export function decodeChunk(setup: ChunkSetup, format: LogFormat, bytes: Uint8Ar
       out.skip(line, s);
     },
   };
-  const reader = readerFor(setup.framing, sink, { noHeader: setup.noHeader, layout: setup.csv ?? undefined });
+  // Chunks of a file share the NDJSON layouts learned on this thread, instead of learning them per chunk.
+  const reader = readerFor(setup.framing, sink, { noHeader: setup.noHeader, layout: setup.csv ?? undefined, needs: () => format.reads, shareLayouts: true });
   const blanks = feedsBlankLines(setup.framing);
   const lines = splitChunk(bytes, {
     line(text, line) {

@@ -192,7 +192,8 @@ export class FileReading implements LineSink {
     this.container ??= containerOf(framing);
     this.framing = framing;
     this.stats.framing = framing;
-    this.reader = readerFor(framing, this.sink, { noHeader: this.shared.opts.noHeader });
+    // Once the format is known, readers decode only the fields it reads.
+    this.reader = readerFor(framing, this.sink, { noHeader: this.shared.opts.noHeader, needs: () => this.format?.reads });
     this.held = [];
     // Blank lines before the first record are layout in every framing.
     const firstReal = held.findIndex((h) => !isBlankLine(h.text));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseYaml, throwProblems, type Path, type Problems } from '../config/yaml.js';
+import { readPlainYaml } from '../config/plain-yaml.js';
+import { PlainProblems, parseYaml, throwProblems, type Path, type ProblemSink as Problems } from '../config/yaml.js';
 import { PolicyError } from '../model/errors.js';
 import { parseIsoTime } from '../normalise/time.js';
 import { NetworkSet, parseRange } from './networks.js';
@@ -198,10 +199,28 @@ function parseSchedule(
   };
 }
 
-/** Parses and validates policy text; `file` is used in messages. Throws PolicyError. */
+/**
+ * Parses and validates policy text; `file` is used in messages. Throws PolicyError.
+ * Plain YAML (what policies are written in) is read by the fast reader; `yaml`, which knows every
+ * node's line, reads the file only when the fast reader declines it or when there is a problem to
+ * report (a 500-key policy: ~0.3 s with `yaml`, a few ms without).
+ */
 export function parsePolicy(text: string, file: string): Policy {
+  const plain = readPlainYaml(text);
+  if (plain !== null && isObject(plain.value)) {
+    const p = new PlainProblems(plain.numbers);
+    const policy = buildPolicy(p, plain.value, file);
+    if (p.count === 0) return policy;
+  }
   const { problems: p, raw } = parseYaml(text, file);
   if (!isObject(raw)) throw new PolicyError(file, [{ line: 1, message: 'a policy is a YAML mapping with version: 1' }]);
+  const policy = buildPolicy(p, raw, file);
+  throwProblems(file, p);
+  return policy;
+}
+
+/** The policy a parsed file describes, every problem reported to `p`. */
+function buildPolicy(p: Problems, raw: Record<string, unknown>, file: string): Policy {
   checkFields(p, [], raw, TOP_FIELDS);
 
   if (raw.version !== 1) p.add(['version'], `version must be 1 (got ${JSON.stringify(raw.version ?? null)})`);
@@ -371,7 +390,6 @@ export function parsePolicy(text: string, file: string): Policy {
     keys.push(entry);
   });
 
-  throwProblems(file, p);
   return { file, timezone, hasInventory, keys, inventory, secrets };
 }
 

@@ -1,6 +1,20 @@
 import IPCIDR from 'ip-cidr';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../normalise/ip.js';
 
+/** IPv6 addresses as numbers, by canonical text: parsing costs microseconds, and clients recur. Bounded. */
+const v6Numbers = new Map<string, bigint | null>();
+const MAX_CACHED = 16_384;
+
+function v6Number(ip: string): bigint | null {
+  let n = v6Numbers.get(ip);
+  if (n === undefined) {
+    n = parseIpv6(ip);
+    if (v6Numbers.size >= MAX_CACHED) v6Numbers.clear();
+    v6Numbers.set(ip, n);
+  }
+  return n;
+}
+
 /**
  * A set of IPv4 and IPv6 ranges, checked per request with plain number / bigint compares.
  * (ip-cidr validates the policy's CIDRs once at load; its contains() costs ~7 µs, too slow per record.)
@@ -28,7 +42,7 @@ export class NetworkSet {
       return false;
     }
     if (this.v6.length === 0) return false;
-    const b = parseIpv6(ip);
+    const b = v6Number(ip);
     if (b === null) return false;
     const r = this.v6;
     for (let i = 0; i < r.length; i += 2) if (b >= r[i]! && b <= r[i + 1]!) return true;

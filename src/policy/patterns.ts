@@ -8,6 +8,10 @@
 export interface CompiledPattern {
   text: string;
   regex: RegExp;
+  /** The methods it names, or '*' for any. */
+  methods: string[] | '*';
+  /** The path part of `regex`, unanchored. */
+  pathSource: string;
 }
 
 const METHOD = /^[A-Z][A-Z-]*$/;
@@ -51,13 +55,23 @@ export function compilePattern(text: string): CompiledPattern | string {
     }
     pathRe += '/' + seg.split('*').map(escapeRegex).join('[^/]*');
   }
-  return { text: `${methodPart} ${pathPart}`, regex: new RegExp(`^${methodRe} ${pathRe}$`) };
+  return { text: `${methodPart} ${pathPart}`, regex: new RegExp(`^${methodRe} ${pathRe}$`), methods: methodPart === '*' ? '*' : methodPart.split('|'), pathSource: pathRe };
 }
+
+/** Per method: the paths a role allows and denies, as one expression each (null: none). */
+interface MethodPaths {
+  allow: RegExp | null;
+  deny: RegExp | null;
+}
+
+/** Distinct methods whose expressions a role keeps (log methods are attacker-controlled). */
+const MAX_METHODS = 64;
 
 /** A role: the actions it allows, minus the ones it denies (deny wins). */
 export class RoleMatcher {
   private readonly allowAny: RegExp;
   private readonly denyAny: RegExp | null;
+  private readonly byMethod = new Map<string, MethodPaths>();
 
   constructor(
     readonly name: string,
@@ -69,14 +83,45 @@ export class RoleMatcher {
     this.denyAny = deny.length ? new RegExp(deny.map((p) => `(?:${p.regex.source})`).join('|')) : null;
   }
 
+  /**
+   * The patterns that apply to `method`, as path expressions. For a method that is one word of
+   * capitals (what METHOD patterns can name), `METHOD path` matches a pattern exactly when the
+   * method is one it names (or it says *) and the path matches its path part: testing the path
+   * alone gives the same answer without building the action text.
+   */
+  private pathsFor(method: string): MethodPaths {
+    let paths = this.byMethod.get(method);
+    if (paths === undefined) {
+      const union = (list: CompiledPattern[]): RegExp | null => {
+        const applies = list.filter((p) => p.methods === '*' || p.methods.includes(method));
+        return applies.length ? new RegExp(`^(?:${applies.map((p) => `(?:${p.pathSource})`).join('|')})$`) : null;
+      };
+      paths = { allow: union(this.allow), deny: union(this.deny) };
+      if (this.byMethod.size < MAX_METHODS) this.byMethod.set(method, paths);
+    }
+    return paths;
+  }
+
   /** '' when allowed, else the reason it is not. */
   check(method: string, path: string): string {
+    const known = this.byMethod.get(method);
+    if (known !== undefined || METHOD.test(method)) {
+      const { allow, deny } = known ?? this.pathsFor(method);
+      const denied = deny !== null && deny.test(path);
+      if (!denied && allow !== null && allow.test(path)) return '';
+      return this.reason(`${method} ${path}`);
+    }
     const action = `${method} ${path}`;
+    if ((this.denyAny !== null && this.denyAny.test(action)) || !this.allowAny.test(action)) return this.reason(action);
+    return '';
+  }
+
+  /** Why `action` (which the role does not allow) is refused. */
+  private reason(action: string): string {
     if (this.denyAny !== null && this.denyAny.test(action)) {
       const hit = this.deny.find((p) => p.regex.test(action))!;
       return `${action} is denied for ${this.name} (deny: ${hit.text})`;
     }
-    if (!this.allowAny.test(action)) return `${action} is not allowed for ${this.name}`;
-    return '';
+    return `${action} is not allowed for ${this.name}`;
   }
 }

@@ -11,7 +11,12 @@ export interface LocalTime {
 }
 
 const QUARTER_HOUR = 15 * 60_000;
-const DAY = 86_400_000;
+export const DAY = 86_400_000;
+
+/** 0 = Sunday … 6 = Saturday, for a day number (days since 1970-01-01, a Thursday). */
+export function weekdayOf(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
+}
 
 export function isValidTimeZone(zone: string): boolean {
   return !Number.isNaN(tzOffset(zone, new Date(0)));
@@ -27,6 +32,9 @@ export class ZoneClock {
   private readonly offsets = new Map<number, number>();
   /** Per UTC day: its offset when it is the same at both ends (no change that day), else NaN. */
   private readonly days = new Map<number, number>();
+  /** The last UTC day looked up and its whole-day offset (requests come in time order). */
+  private lastDay = Number.NaN;
+  private lastWhole = Number.NaN;
 
   constructor(readonly zone: string) {}
 
@@ -34,6 +42,7 @@ export class ZoneClock {
   offsetAt(ms: number): number {
     // Zones change offset at most once a day: a day with the same offset at both ends has none.
     const day = Math.floor(ms / DAY);
+    if (day === this.lastDay && !Number.isNaN(this.lastWhole)) return this.lastWhole;
     let whole = this.days.get(day);
     if (whole === undefined) {
       const start = this.quarterOffset(day * (DAY / QUARTER_HOUR));
@@ -42,6 +51,8 @@ export class ZoneClock {
       if (this.days.size > 20_000) this.days.clear();
       this.days.set(day, whole);
     }
+    this.lastDay = day;
+    this.lastWhole = whole;
     return Number.isNaN(whole) ? this.quarterOffset(Math.floor(ms / QUARTER_HOUR)) : whole;
   }
 
@@ -55,10 +66,15 @@ export class ZoneClock {
     return off;
   }
 
+  /** The instant's local wall-clock time, as epoch ms of the same reading in UTC. */
+  wallClock(ms: number): number {
+    return ms + this.offsetAt(ms);
+  }
+
   local(ms: number): LocalTime {
-    const local = ms + this.offsetAt(ms);
+    const local = this.wallClock(ms);
     const day = Math.floor(local / DAY);
-    return { day, minute: Math.floor((local - day * DAY) / 60_000), weekday: (((day + 4) % 7) + 7) % 7 };
+    return { day, minute: Math.floor((local - day * DAY) / 60_000), weekday: weekdayOf(day) };
   }
 
   /** `2026-11-20` for a local day number. */

@@ -51,4 +51,44 @@ describe('Reorderer', () => {
     r.flush();
     expect(out).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
   });
+
+  it('matches a sort-based reference on random streams: jitter, ties, late records, any window', () => {
+    let seed = 99;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const windowMs of [0, 1, 500, 3_000, 60_000]) {
+      const times = Array.from({ length: 3000 }, (_, i) => Math.max(0, i * 100 + Math.floor((rand() - 0.5) * 8000)) - (rand() < 0.01 ? 20_000 : 0));
+      const out: number[] = [];
+      const r = new Reorderer(windowMs, (req) => out.push(req.line));
+      times.forEach((t, i) => r.push(at(t / 1000, i)));
+      r.flush();
+
+      // The reference: hold everything, release in (time, arrival) order once the window has passed.
+      const expected: number[] = [];
+      let held: { t: number; i: number }[] = [];
+      let newest = -Infinity;
+      let last = -Infinity;
+      let late = 0;
+      times.forEach((t, i) => {
+        if (t < last) {
+          late++;
+          expected.push(i);
+          return;
+        }
+        newest = Math.max(newest, t);
+        held.push({ t, i });
+        held.sort((a, b) => a.t - b.t || a.i - b.i);
+        while (held.length > 0 && held[0]!.t <= newest - windowMs) {
+          last = held[0]!.t;
+          expected.push(held.shift()!.i);
+        }
+      });
+      expected.push(...held.map((h) => h.i));
+      held = [];
+      expect(out, `window ${windowMs}`).toEqual(expected);
+      expect(r.late).toBe(late);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/model/request.js';
-import { hasAnyIdentity, identityGroup, isNoKey, maskSecret, unknownIdentityLabel } from '../../src/normalise/identity.js';
+import { hasAnyIdentity, identityGroup, isNoKey, isTykKeyHash, maskSecret, unknownIdentityLabel } from '../../src/normalise/identity.js';
 
 const id = (parts: Partial<Identity>): Identity => ({ key: '', hash: '', id: '', alias: '', ...parts });
 
@@ -104,5 +104,25 @@ describe('hasAnyIdentity', () => {
     expect(hasAnyIdentity(id({ key: '-', hash: '00000000' }))).toBe(false);
     expect(hasAnyIdentity(id({ alias: 'a' }))).toBe(true);
     expect(hasAnyIdentity(id({ id: 'x' }))).toBe(true);
+  });
+});
+
+describe('isTykKeyHash', () => {
+  it('is lower-case hex of width 8, 16, 32 or 64, like the regular expression it replaces', () => {
+    const re = /^(?:[0-9a-f]{8}|[0-9a-f]{16}|[0-9a-f]{32}|[0-9a-f]{64})$/;
+    const alphabet = '0123456789abcdefABCDEFgz-';
+    let seed = 3;
+    for (let n = 0; n < 5000; n++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const len = [0, 7, 8, 9, 16, 17, 32, 64, 65][seed % 9]!;
+      let s = '';
+      for (let i = 0; i < len; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        s += alphabet[seed % (seed % 7 === 0 ? alphabet.length : 16)];
+      }
+      expect(isTykKeyHash(s), s).toBe(re.test(s));
+    }
+    expect(isTykKeyHash('3f9a1c0d7be24e51')).toBe(true);
+    expect(isTykKeyHash('3F9A1C0D7BE24E51')).toBe(false);
   });
 });

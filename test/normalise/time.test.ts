@@ -85,3 +85,39 @@ describe('isoUtc', () => {
     }
   });
 });
+
+describe('parseIsoTime fractions', () => {
+  it('keeps the first three digits of any fraction, as milliseconds', () => {
+    const base = Date.UTC(2026, 10, 20, 4, 59, 59);
+    for (const [frac, ms] of [['9', 900], ['93', 930], ['937', 937], ['9376', 937], ['937611942', 937], ['000000001', 0], ['05', 50], ['999999', 999]] as const) {
+      expect(parseIsoTime(`2026-11-20T04:59:59.${frac}Z`), frac).toBe(base + ms);
+      expect(parseIsoTime(`2026-11-20T04:59:59.${frac}+01:00`), frac).toBe(base + ms - 3_600_000);
+    }
+    expect(parseIsoTime('2026-11-20T04:59:59.Z')).toBeNaN();
+    expect(parseIsoTime('2026-11-20T04:59:59.')).toBeNaN();
+    expect(parseIsoTime('2026-11-20T04:59:59.12x')).toBeNaN();
+  });
+});
+
+describe('parseIsoTime minute cache', () => {
+  it('gives the same instants whatever was read before (times of the same minute, other minutes, broken ones)', () => {
+    const cases = [
+      '2026-11-20T04:59:59.9Z', '2026-11-20T04:59:01Z', '2026-11-20T04:59:01+01:00', '2026-11-20 04:59:30', '2026-11-20T04:59', '2026-11-20T04:59Z',
+      '2026-11-20T04:59:60Z', '2026-11-20T04:59:5Z', '2026-11-20T04:59:59.', '2026-11-20T05:00:00Z', '2026-02-29T04:59:00Z', '2024-02-29T04:59:00Z',
+      '2026-11-20T04:5', '2026-11-20X04:59:00Z', '2026-11-20T04:59:00+25:00',
+    ];
+    const fresh = (s: string): number => {
+      // A time of another minute first, so that nothing is reused.
+      parseIsoTime('1999-01-01T00:00:00Z');
+      return parseIsoTime(s);
+    };
+    const expected = cases.map(fresh);
+    expect(expected.filter((t) => !Number.isNaN(t)).length).toBeGreaterThan(6);
+    let seed = 1;
+    for (let n = 0; n < 2000; n++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const k = seed % cases.length;
+      expect(Object.is(parseIsoTime(cases[k]!), expected[k]), cases[k]).toBe(true);
+    }
+  });
+});
