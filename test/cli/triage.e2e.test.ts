@@ -302,3 +302,17 @@ describe('README: the Triage section', () => {
   });
 });
 
+
+describe('--jobs', () => {
+  it('gives the same bytes with 1, 2 and 4 threads, with chunks small enough to cut the demo into many', () => {
+    const run = (jobs: string) => triage(['soar-playbooks', DEMO, '-o', 'json', '--context', '1', '--jobs', jobs], { env: { APIGUARD_CHUNK_BYTES: '4096' } });
+    const one = run('1');
+    expect(one.status).toBe(1);
+    expect(JSON.parse(one.stdout).incidents.length).toBe(2);
+    for (const jobs of ['2', '4']) {
+      const many = run(jobs);
+      expect(many.stdout).toBe(one.stdout);
+      expect(many.status).toBe(1);
+    }
+  });
+});

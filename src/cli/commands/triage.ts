@@ -10,6 +10,7 @@ import { discoverPolicy } from '../../policy/discover.js';
 import { loadPolicy } from '../../policy/load.js';
 import type { Policy } from '../../policy/policy.js';
 import { STDIN_NAME, type Source } from '../../read/sources.js';
+import { addJobsOption, chunkBytes, decodePool, parseJobs, type JobsFlags } from '../jobs.js';
 import { colourLevel, makeChalk } from '../../report/colour.js';
 import { Redactor } from '../../report/sanitize.js';
 import { buildSummary, renderSummaryText } from '../../report/summary.js';
@@ -29,7 +30,7 @@ import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead,
 import { VERSION } from '../version.js';
 import { emptyPolicy, parseInstantFlag, terminalWidth, type Io } from './scan.js';
 
-export interface TriageFlags extends InputFlags {
+export interface TriageFlags extends InputFlags, JobsFlags {
   policy?: string | false;
   output: string;
   failOn: string;
@@ -69,7 +70,7 @@ Exit codes:
   3  input error: no record readable, a file unreadable or truncated, or (--strict) any record skipped`;
 
 export function registerTriage(root: Command, io: Io, setExit: (code: number) => void): void {
-  addInputOptions(root.command('triage'))
+  addJobsOption(addInputOptions(root.command('triage')))
     .description('everything the logs say about one key: use, sources, actions, activity, onset, blast radius, and the response')
     .argument('<key>', 'the key: a policy name, alias, id, hash or raw key, or the start of one')
     .argument('[inputs...]', 'log files, directories (recursive), .gz files, or - for stdin (default: stdin when piped)')
@@ -187,7 +188,10 @@ export async function runTriage(typed: string, inputs: string[], flags: TriageFl
 
   async function triage(): Promise<number> {
     const warn = stderrWarner(io, flags.color);
+    const pool = decodePool(parseJobs(flags.jobs), flags, inputs, io.env, warn);
     const result = await collect({
+      pool,
+      chunkBytes: chunkBytes(io.env),
       sources,
       format,
       noHeader,
@@ -197,7 +201,7 @@ export async function runTriage(typed: string, inputs: string[], flags: TriageFl
       since,
       until,
       ...readWarnings(warn, new Redactor(policy.secrets)),
-    });
+    }).finally(() => pool?.close());
     const { counters } = result;
     requireSomethingRead(counters);
     const track = target.kind === 'policy' ? result.tracks[0]! : chooseLogged(result, typed, policy);
