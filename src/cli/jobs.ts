@@ -68,8 +68,12 @@ export function decodePool(
   });
   let bytes = 0;
   for (const input of inputs) {
-    const st = input === '-' ? undefined : statSync(input, { throwIfNoEntry: false });
-    if (st?.isFile()) bytes += st.size;
+    try {
+      const st = input === '-' ? undefined : statSync(input, { throwIfNoEntry: false });
+      if (st?.isFile()) bytes += st.size;
+    } catch {
+      // unreadable: reading it reports that, with the right exit code
+    }
   }
   if (bytes > 4 * chunkBytes(env)) pool.start();
   return pool;

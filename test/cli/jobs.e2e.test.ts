@@ -222,7 +222,7 @@ describe('scan --jobs when a worker fails', () => {
 
 describe('--jobs', () => {
   it('is listed by scan, learn and init, with a default of the number of cores', () => {
-    for (const cmd of ['scan', 'learn', 'init']) expect(runCli([cmd, '--help']).stdout).toMatch(/-j, --jobs <n>.*default:\s+the\s+number\s+of\s+cores/s);
+    for (const cmd of ['scan', 'learn', 'init']) expect(runCli([cmd, '--help']).stdout).toMatch(/-j, --jobs <n>\s+threads: n-1 worker threads[\s\S]*?default:\s+the\s+number\s+of\s+cores/);
   });
 
   it.each([['0'], ['-1'], ['two'], ['1.5'], ['999']])('rejects %s as a usage error', (value) => {
