@@ -24,6 +24,8 @@ let policy = '';
 let ndjson = '';
 let gz = '';
 let csv = '';
+let zoneless = '';
+let mapping = '';
 
 beforeAll(() => {
   const w = generateWorkload({ dir: join(root, 'w'), records: RECORDS });
@@ -39,6 +41,24 @@ beforeAll(() => {
   });
   ndjson = join(root, 'mixed.ndjson');
   writeFileSync(ndjson, mixed.join('\n') + '\n');
+  // The same records with a zoneless local time (Amsterdam) beside the UTC one, for --map and --log-timezone.
+  zoneless = join(root, 'zoneless.ndjson');
+  writeFileSync(
+    zoneless,
+    mixed
+      .map((l) => {
+        if (!l.startsWith('{"method"')) return l;
+        const r = JSON.parse(l) as { timestamp: string };
+        const local = new Date(Date.parse(r.timestamp) + 3_600_000).toISOString().replace('Z', '');
+        return JSON.stringify({ ...r, local });
+      })
+      .join('\n') + '\n',
+  );
+  mapping = join(root, 'own-tyk.yml');
+  writeFileSync(
+    mapping,
+    ['name: own-tyk', 'description: Tyk analytics read by a mapping of our own', 'container: json', 'detect: {all: [api_key, response_code, ip_address]}', 'fields:', '  time: {from: local, as: iso}', '  ip: ip_address', '  method: method', '  path: path', '  status: response_code', '  keyOrHash: api_key', '  alias: alias', '  tenant: org_id', ''].join('\n'),
+  );
   gz = join(root, 'mixed.ndjson.gz');
   writeFileSync(gz, gzipSync(readFileSync(ndjson)));
   // CSV records whose quoted cells span lines, every so often.
@@ -65,16 +85,16 @@ interface Run extends CliResult {
   files: Record<string, string>;
 }
 
-/** One scan per --jobs value, each writing every output to its own directory. */
-function scanAll(inputArgs: string[], extra: string[] = [], input?: Buffer, env: Record<string, string> = {}): Record<string, Run> {
+/** One scan per --jobs value, each writing every output (or those given) to its own directory. */
+function scanAll(inputArgs: string[], extra: string[] = [], input?: Buffer, jobsList = JOBS, outputs = OUTPUTS): Record<string, Run> {
   const runs: Record<string, Run> = {};
-  for (const jobs of JOBS) {
+  for (const jobs of jobsList) {
     const dir = join(root, `out-${Math.random().toString(36).slice(2)}`);
     mkdirSync(dir);
-    const fileOutputs = OUTPUTS.filter((o) => o !== 'json').flatMap((o) => ['--output-file', `${o}=${join(dir, `report.${o}`)}`]);
+    const fileOutputs = outputs.filter((o) => o !== 'json').flatMap((o) => ['--output-file', `${o}=${join(dir, `report.${o}`)}`]);
     const r = runCli(['scan', '-p', policy, ...inputArgs, '-o', 'json', '--fail-on', 'none', '--jobs', jobs, ...fileOutputs, ...extra], {
       input,
-      env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES, COLUMNS: '120', APIGUARD_NOW: '2026-11-23T00:00:00Z', ...env },
+      env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES, COLUMNS: '120', APIGUARD_NOW: '2026-11-23T00:00:00Z' },
     });
     const files: Record<string, string> = {};
     for (const f of readdirSync(dir, { recursive: true, withFileTypes: true })) {
@@ -88,7 +108,7 @@ function scanAll(inputArgs: string[], extra: string[] = [], input?: Buffer, env:
 function expectSame(runs: Record<string, Run>): void {
   const one = runs['1']!;
   expect(one.status, one.stderr).toBe(0);
-  for (const jobs of JOBS.slice(1)) {
+  for (const jobs of Object.keys(runs).filter((j) => j !== '1')) {
     const other = runs[jobs]!;
     expect(other.status, `--jobs ${jobs}: ${other.stderr}`).toBe(one.status);
     expect(other.stdout, `stdout of --jobs ${jobs}`).toBe(one.stdout);
@@ -103,7 +123,7 @@ interface Report {
     records: { read: number; parsed: number; skipped: number; late: number };
     skipExamples: { file: string; line: number; reason: string }[];
     findings: { total: number; byRow: Record<string, number> };
-    files: { file: string; framing: string; records: number }[];
+    files: { file: string; format: string; framing: string; records: number }[];
   };
   incidents: { id: string }[];
 }
@@ -195,6 +215,28 @@ describe('scan --jobs 1, 2 and 4 give the same bytes', () => {
     expect(r.summary.records.parsed).toBe(2 * RECORDS);
     expect(Object.keys(runs['1']!.files).filter((f) => f.startsWith('tenants/')).length).toBeGreaterThan(0);
     expect(runs['1']!.files['state.json']).not.toBe(states[0]);
+  });
+
+  it('with formats the command line defines, which every worker rebuilds: --format, --mapping, --map with --log-timezone', SLOW, () => {
+    const few = ['json', 'ndjson'];
+    const forced = scanAll([ndjson], ['--format', 'tyk-analytics'], undefined, ['1', '2'], few);
+    expectSame(forced);
+    expect(forced['1']!.stdout).toBe(ndjsonRuns()['1']!.stdout); // forcing the format it detects changes nothing
+
+    const own = scanAll([zoneless], ['--mapping', mapping, '--log-timezone', 'Europe/Amsterdam'], undefined, JOBS, few);
+    expectSame(own);
+    const maps = ['--map', 'time=local:iso', '--map', 'ip=ip_address', '--map', 'method=method', '--map', 'path=path', '--map', 'status=response_code', '--map', 'keyOrHash=api_key', '--map', 'alias=alias', '--map', 'tenant=org_id'];
+    const adHoc = scanAll([zoneless], [...maps, '--log-timezone', 'Europe/Amsterdam'], undefined, ['1', '2'], few);
+    expectSame(adHoc);
+    const formatOf = (r: Run): string => (JSON.parse(r.stdout) as Report).summary.files[0]!.format;
+    expect([formatOf(own['1']!), formatOf(adHoc['1']!)]).toEqual(['own-tyk', 'custom']);
+    // The zone was applied, by the workers too: each finding's time is the UTC time of its record.
+    const utcByLine = readFileSync(zoneless, 'utf8').split('\n').map((l) => (l.startsWith('{"method"') ? new Date((JSON.parse(l) as { timestamp: string }).timestamp).toISOString() : ''));
+    for (const r of [own['2']!, own['4']!, adHoc['2']!]) {
+      const findings = r.files['report.ndjson']!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { time: string; line: number });
+      expect(findings.length).toBeGreaterThan(50);
+      expect(findings.filter((f) => f.time !== utcByLine[f.line - 1])).toEqual([]);
+    }
   });
 
   it('init drafts the same policy', SLOW, () => {
