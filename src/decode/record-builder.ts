@@ -5,8 +5,8 @@
  * each value is one property store. The code is generated from field names the format declares
  * (trusted, quoted by JSON.stringify), never from log data.
  *
- * Their string values are slices of the input line, which shares the characters of the whole
- * block of input the line was cut from (256 KiB): V8 keeps that block alive while a slice lives.
+ * Their string values are slices of the input line: V8 keeps the whole line alive while a slice
+ * lives.
  * Such records are marked (FROM_LINE), and formats give the text they keep in a request its own
  * copy (src/formats/fields.ts `ownText`): only what the request holds is copied, once.
  */

@@ -3,6 +3,7 @@
  * packed batch (batch.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { skipTextCopies } from '../formats/fields.js';
 import { formatByName, type LogFormat } from '../formats/index.js';
 // The worker rebuilds the format registry exactly as the command line did (zone and year of
 // incomplete times, --mapping files, a --map or --format format): the same function does it.
@@ -26,6 +27,7 @@ export interface ChunkJob {
 export type ChunkReply = { id: number; batch: Batch } | { id: number; error: string };
 
 const init = workerData as WorkerInit;
+skipTextCopies();
 const { format: forced } = applyInputOptions(init.input);
 let chunksSeen = 0;
 

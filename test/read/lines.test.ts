@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAX_LINE_CHARS, readLines, type ReadResult } from '../../src/read/lines.js';
@@ -80,6 +81,31 @@ describe('readLines on plain text', () => {
       expect((await collect(cut(buf, at))).lines).toEqual(expected);
     }
     expect((await collect(cut(buf, ...Array.from({ length: buf.length - 1 }, (_, k) => k + 1)))).lines).toEqual(expected);
+  });
+
+  it('gives the lines of one decoder over the whole stream, for random bytes cut at random', async () => {
+    // Lines are decoded one by one from the bytes (ASCII by copying): the same characters as a
+    // decoder of the whole stream, broken UTF-8, split characters, CR and BOM included.
+    const alphabet = [0x0a, 0x0d, 0x41, 0x7a, 0x22, 0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0x80, 0xff];
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let round = 0; round < 300; round++) {
+      const ascii = round % 3 === 0;
+      const bytes = Buffer.from(Array.from({ length: 1 + rand(60) }, () => (ascii ? [0x0a, 0x0d, 0x61, 0x7b][rand(4)]! : alphabet[rand(alphabet.length)]!)));
+      const decoder = new StringDecoder('utf8');
+      let text = decoder.write(bytes) + decoder.end();
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const expected = text.split('\n');
+      if (expected[expected.length - 1] === '') expected.pop();
+      const want = numbered(...expected.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)));
+      const points = [...new Set(Array.from({ length: rand(5) }, () => 1 + rand(bytes.length)))].filter((p) => p < bytes.length).sort((a, b) => a - b);
+      const { lines, result } = await collect(cut(bytes, ...points));
+      expect(lines, `bytes ${bytes.toString('hex')} cut at ${points.join(',')}`).toEqual(want);
+      expect(result.lines).toBe(want.length);
+    }
   });
 
   it('handles a 1-byte first chunk', async () => {
