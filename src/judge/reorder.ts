@@ -16,6 +16,13 @@ export class Reorderer {
   private readonly reqs: ApiRequest[] = [];
   private readonly times: number[] = [];
   private readonly seqs: number[] = [];
+  // Requests that arrive no earlier than every request in this queue (~40% of a gateway log,
+  // all of a sorted one) wait in arrival order here instead: appending and taking are O(1), and
+  // the heap holds only the stragglers. Taken from `head`; compacted now and then.
+  private readonly runReqs: ApiRequest[] = [];
+  private readonly runTimes: number[] = [];
+  private readonly runSeqs: number[] = [];
+  private head = 0;
   private seq = 0;
   private newest = Number.NEGATIVE_INFINITY;
   private lastReleased = Number.NEGATIVE_INFINITY;
@@ -35,29 +42,70 @@ export class Reorderer {
     }
     if (time > this.newest) this.newest = time;
     // Fast path: nothing held and already in order with no window: pass straight through.
-    if (this.windowMs === 0 && this.reqs.length === 0) {
+    if (this.windowMs === 0 && this.held === 0) {
       this.lastReleased = time;
       this.release(req);
       return;
     }
-    this.insert(req, time, this.seq++);
+    const runTimes = this.runTimes;
+    if (runTimes.length === this.head || time >= runTimes[runTimes.length - 1]!) {
+      this.runReqs.push(req);
+      runTimes.push(time);
+      this.runSeqs.push(this.seq++);
+    } else {
+      this.insert(req, time, this.seq++);
+    }
     const horizon = this.newest - this.windowMs;
-    while (this.reqs.length > 0 && this.times[0]! <= horizon) this.releaseTop();
+    for (;;) {
+      const fromRun = this.runFirst();
+      if (fromRun === null) break;
+      const t = fromRun ? runTimes[this.head]! : this.times[0]!;
+      if (t > horizon) break;
+      this.releaseNext(fromRun);
+    }
   }
 
   /** Releases everything held, in order. */
   flush(): void {
-    while (this.reqs.length > 0) this.releaseTop();
+    for (;;) {
+      const fromRun = this.runFirst();
+      if (fromRun === null) break;
+      this.releaseNext(fromRun);
+    }
   }
 
   get held(): number {
-    return this.reqs.length;
+    return this.reqs.length + this.runReqs.length - this.head;
   }
 
-  private releaseTop(): void {
-    const top = this.pop();
-    this.lastReleased = top.time;
-    this.release(top);
+  /** Whether the next request in (time, arrival) order is the run's first (true), the heap's top (false), or none is held (null). */
+  private runFirst(): boolean | null {
+    const inRun = this.head < this.runReqs.length;
+    if (this.reqs.length === 0) return inRun ? true : null;
+    if (!inRun) return false;
+    const rt = this.runTimes[this.head]!;
+    const ht = this.times[0]!;
+    return rt < ht || (rt === ht && this.runSeqs[this.head]! < this.seqs[0]!);
+  }
+
+  private releaseNext(fromRun: boolean): void {
+    let next: ApiRequest;
+    if (fromRun) {
+      next = this.runReqs[this.head]!;
+      this.runReqs[this.head++] = undefined as unknown as ApiRequest; // released: not kept alive here
+      if (this.head === this.runReqs.length) {
+        this.runReqs.length = this.runTimes.length = this.runSeqs.length = this.head = 0;
+      } else if (this.head >= 4096 && 2 * this.head >= this.runReqs.length) {
+        this.runReqs.splice(0, this.head);
+        this.runTimes.splice(0, this.head);
+        this.runSeqs.splice(0, this.head);
+        this.head = 0;
+      }
+    } else {
+      next = this.pop();
+    }
+    this.lastReleased = next.time;
+    this.release(next);
   }
 
   private insert(req: ApiRequest, time: number, seq: number): void {

@@ -52,14 +52,15 @@ describe('Reorderer', () => {
     expect(out).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
   });
 
-  it('matches a sort-based reference on random streams: jitter, ties, late records, any window', () => {
+  it('matches a sort-based reference on random streams: jitter, ties, late records, sorted runs, any window', () => {
     let seed = 99;
     const rand = (): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    for (const windowMs of [0, 1, 500, 3_000, 60_000]) {
-      const times = Array.from({ length: 3000 }, (_, i) => Math.max(0, i * 100 + Math.floor((rand() - 0.5) * 8000)) - (rand() < 0.01 ? 20_000 : 0));
+    // Whole seconds: many ties, between requests in arrival order and stragglers too.
+    for (const [windowMs, grain] of [[0, 1], [1, 1], [500, 1], [3_000, 1], [60_000, 1], [0, 1000], [1_000, 1000], [3_000, 1000]] as const) {
+      const times = Array.from({ length: 3000 }, (_, i) => Math.floor((Math.max(0, i * 100 + Math.floor((rand() - 0.5) * 8000)) - (rand() < 0.01 ? 20_000 : 0)) / grain) * grain);
       const out: number[] = [];
       const r = new Reorderer(windowMs, (req) => out.push(req.line));
       times.forEach((t, i) => r.push(at(t / 1000, i)));
@@ -87,7 +88,7 @@ describe('Reorderer', () => {
       });
       expected.push(...held.map((h) => h.i));
       held = [];
-      expect(out, `window ${windowMs}`).toEqual(expected);
+      expect(out, `window ${windowMs}, grain ${grain}`).toEqual(expected);
       expect(r.late).toBe(late);
     }
   });

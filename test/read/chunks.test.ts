@@ -241,4 +241,23 @@ describe('ByteQueue', () => {
     expect(Buffer.from(q.take(3)).toString()).toBe('de\n');
     expect(q.indexOf(10, 0)).toBe(8);
   });
+
+  it('copies into shared memory at every alignment of source and target', () => {
+    // Unequally aligned copies into a SharedArrayBuffer go through a staging buffer (fast): same bytes.
+    const bytes = Buffer.from(Array.from({ length: 700 }, (_, i) => (i * 7 + 3) & 0xff));
+    for (let srcShift = 0; srcShift < 8; srcShift++) {
+      for (let dstShift = 0; dstShift < 8; dstShift++) {
+        const q = new ByteQueue();
+        // Two pieces at odd offsets of their own buffers, the second shorter than the staging threshold.
+        const backing = Buffer.alloc(bytes.length + 16);
+        bytes.copy(backing, srcShift);
+        q.push(backing.subarray(srcShift, srcShift + 640));
+        q.push(backing.subarray(srcShift + 640, srcShift + 700));
+        const shared = new SharedArrayBuffer(800);
+        const out = q.copy(5, 700, (n) => new Uint8Array(shared, dstShift, n));
+        expect(out.buffer).toBe(shared);
+        expect(Buffer.from(out).equals(bytes.subarray(5, 700)), `source +${srcShift}, target +${dstShift}`).toBe(true);
+      }
+    }
+  });
 });
