@@ -1,7 +1,7 @@
 import type { Incident } from '../aggregate/incidents.js';
 import { isoUtc } from '../normalise/time.js';
 import type { Redactor } from './sanitize.js';
-import type { Reporter } from './types.js';
+import type { ReportContext, Reporter, ScanReport } from './types.js';
 
 export function incidentJson(i: Incident, r: Redactor): Record<string, unknown> {
   return {
@@ -30,20 +30,36 @@ export function incidentJson(i: Incident, r: Redactor): Record<string, unknown> 
   };
 }
 
-/** One JSON document: {summary, incidents}. */
+/** `JSON.stringify(value, null, 2)` as it stands `depth` levels deep in a document so indented. */
+function nested(value: unknown, depth: number): string {
+  // JSON text has no raw newlines inside strings: every newline in it is layout.
+  return JSON.stringify(value, null, 2).replaceAll('\n', `\n${'  '.repeat(depth)}`);
+}
+
+/**
+ * One JSON document: {summary, incidents}, exactly as `JSON.stringify(…, null, 2)` lays it out,
+ * made one incident at a time: the whole document of a big scan (an incident is ~2 kB) is never
+ * held at once, nor its objects.
+ */
+function* jsonParts(report: ScanReport, ctx: ReportContext): Generator<string> {
+  const r = ctx.redact;
+  const summary = {
+    ...report.summary,
+    policy: report.summary.policy === null ? null : r.text(report.summary.policy),
+    files: report.summary.files.map((f) => ({ ...f, file: r.text(f.file), error: r.text(f.error) })),
+    ignoredFiles: report.summary.ignoredFiles.map((f) => r.text(f)),
+    skipExamples: report.summary.skipExamples.map((e) => ({ ...e, file: r.text(e.file), detail: r.text(e.detail) })),
+  };
+  const incidents = report.incidents;
+  yield `{\n  "summary": ${nested(summary, 1)},\n  "incidents": ${incidents.length === 0 ? '[]' : '['}`;
+  for (let k = 0; k < incidents.length; k++) yield `${k === 0 ? '' : ','}\n    ${nested(incidentJson(incidents[k]!, r), 2)}`;
+  yield `${incidents.length === 0 ? '' : '\n  ]'}\n}\n`;
+}
+
 const json: Reporter = {
   meta: { name: 'json', description: 'one JSON document {summary, incidents}', summaryToStderr: false },
-  render(report, ctx) {
-    const r = ctx.redact;
-    const summary = {
-      ...report.summary,
-      policy: report.summary.policy === null ? null : r.text(report.summary.policy),
-      files: report.summary.files.map((f) => ({ ...f, file: r.text(f.file), error: r.text(f.error) })),
-      ignoredFiles: report.summary.ignoredFiles.map((f) => r.text(f)),
-      skipExamples: report.summary.skipExamples.map((e) => ({ ...e, file: r.text(e.file), detail: r.text(e.detail) })),
-    };
-    return JSON.stringify({ summary, incidents: report.incidents.map((i) => incidentJson(i, r)) }, null, 2) + '\n';
-  },
+  render: (report, ctx) => [...jsonParts(report, ctx)].join(''),
+  renderParts: jsonParts,
 };
 
 export default json;

@@ -76,4 +76,9 @@ export interface Reporter {
   };
   finding?(finding: Finding, ctx: ReportContext): string;
   render(report: ScanReport, ctx: ReportContext): string;
+  /**
+   * The text of `render`, in parts: a report of tens of thousands of incidents is then written
+   * as it is made, never held whole (the CLI prefers this when a reporter has it).
+   */
+  renderParts?(report: ScanReport, ctx: ReportContext): Iterable<string>;
 }

@@ -78,6 +78,18 @@ describe('json reporter', () => {
     expect(json.finding).toBeUndefined();
   });
 
+  it('renders in parts, one per incident, exactly the text of JSON.stringify with two-space indents', () => {
+    for (const r of [report(), { ...report(), incidents: [] }, { ...report(), incidents: report().incidents.slice(0, 1) }]) {
+      const parts = [...json.renderParts!(r, ctx())];
+      expect(parts).toHaveLength(r.incidents.length + 2);
+      const out = parts.join('');
+      expect(out).toBe(json.render(r, ctx()));
+      // The layout JSON.stringify gives the whole document.
+      expect(out).toBe(JSON.stringify(JSON.parse(out), null, 2) + '\n');
+      expect(JSON.parse(out).incidents).toHaveLength(r.incidents.length);
+    }
+  });
+
   it('renders one JSON document {summary, incidents}, times in ISO 8601 UTC', () => {
     const out = json.render(report(), ctx());
     expect(out.endsWith('}\n')).toBe(true);

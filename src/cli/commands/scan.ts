@@ -71,6 +71,33 @@ export interface Io {
   cwd: string;
 }
 
+/** Gathered up to this many characters per write when a reporter renders in parts. */
+const WRITE_CHARS = 1 << 20;
+
+/**
+ * A reporter's text through `write`: in parts of about a mebibyte when the reporter renders in
+ * parts (a big report is then never held whole: on Linux stdout to a file or pipe is written
+ * synchronously), else in one piece.
+ */
+export function writeReport(reporter: Reporter, report: ScanReport, ctx: ReportContext, write: (text: string) => unknown): void {
+  if (!reporter.renderParts) {
+    write(reporter.render(report, ctx));
+    return;
+  }
+  let pending: string[] = [];
+  let chars = 0;
+  for (const part of reporter.renderParts(report, ctx)) {
+    pending.push(part);
+    chars += part.length;
+    if (chars >= WRITE_CHARS) {
+      write(pending.join(''));
+      pending = [];
+      chars = 0;
+    }
+  }
+  if (pending.length > 0) write(pending.join(''));
+}
+
 /** The terminal's width; when not on a terminal, COLUMNS if set, else 132 (so piped output is stable). */
 export function terminalWidth(io: Io): number {
   if (io.stdout.isTTY && io.stdout.columns) return io.stdout.columns;
@@ -192,10 +219,16 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     });
   const openCount = (list: typeof incidents): number => list.filter((i) => i.suppressed === null).length;
   const summary = summaryOf(aggregator, openCount(incidents), result.first, result.last);
-  io.stdout.write(reporter.render({ summary, incidents }, out));
+  writeReport(reporter, { summary, incidents }, out, (text) => io.stdout.write(text));
   if (reporter.meta.summaryToStderr) io.stderr.write(renderSummaryText(summary, err));
   for (const o of fileOutputs) {
-    if (!o.reporter.finding) writeFileSync(o.path, o.reporter.render({ summary, incidents }, plain));
+    if (o.reporter.finding) continue;
+    const fd = openSync(o.path, 'w');
+    try {
+      writeReport(o.reporter, { summary, incidents }, plain, (text) => writeSync(fd, text));
+    } finally {
+      closeSync(fd);
+    }
   }
   if (suppressions) {
     for (const e of suppressions.expired()) warn(`suppression at ${redact.text(e.at)} expired on ${e.expires}; it no longer suppresses (${redact.text(e.reason)})`);
