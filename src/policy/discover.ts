@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 /** Names looked for in the current directory and its parents, in this order. */
 export const POLICY_FILE_NAMES = ['apiguard.yaml', '.apiguard.yaml'];
@@ -27,4 +27,11 @@ export function discoverPolicy(flag: string | false | undefined, env: NodeJS.Pro
     }
     if (dirname(dir) === dir) return null;
   }
+}
+
+/** The policy as a report's summary names it: the file, and how it was found unless given by flag. */
+export function policyLabel(found: FoundPolicy | null, cwd: string): string | null {
+  if (found === null) return null;
+  if (found.via === 'flag') return found.file;
+  return `${found.file} (${found.via === 'env' ? 'from APIGUARD_POLICY' : `found in ${relative(cwd, dirname(found.file)) || '.'}`})`;
 }

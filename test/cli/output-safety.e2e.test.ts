@@ -3,25 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
+import { tykRecord } from '../helpers/tyk-record.js';
 
 const DEMO = 'fixtures/demo/tyk-analytics.ndjson';
 const POLICY = 'rules/demo-policy.yaml';
 const tmp = mkdtempSync(join(tmpdir(), 'apiguard-safety-'));
 
-const record = (over: Record<string, unknown>) =>
-  JSON.stringify({
-    method: 'GET',
-    path: '/x',
-    raw_path: '/x',
-    original_path: '/elastic/logs/_search',
-    response_code: 200,
-    api_key: '9f2c4e6a8b0d1f35',
-    alias: 'alice',
-    timestamp: '2026-11-19T09:00:00Z',
-    ip_address: '10.20.0.15',
-    org_id: 'corp',
-    ...over,
-  });
+const record = tykRecord;
 
 describe('attacker-controlled fields', () => {
   const RAW_KEY = 'sk_live_4f8a1e6b9c2d7e3f5a0b';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { csvReader, type CsvReader, type RecordSink } from '../../src/decode/containers.js';
 import { CsvBoundary } from '../../src/decode/csv-boundary.js';
 import { LineChunker, splitChunk } from '../../src/read/chunks.js';
+import { prng } from '../helpers/random.js';
 
 type Event = [number, string];
 
@@ -69,16 +70,6 @@ function chunked(text: string, chunkBytes: number, maxLineChars: number, pieceBy
   return { events, failed: chunker.boundaryFailed, chunks };
 }
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** CSV the way logs and spreadsheets really get it wrong and right. */
 function randomCsv(rand: () => number, sep: string): string {

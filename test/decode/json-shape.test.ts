@@ -6,6 +6,7 @@ import { detectFormat } from '../../src/decode/detect.js';
 import { ShapeReader } from '../../src/decode/json-shape.js';
 import { fromLine } from '../../src/decode/record-builder.js';
 import type { Skip } from '../../src/model/skip.js';
+import { prng } from '../helpers/random.js';
 
 /**
  * The shape reader must give, for every line it reads, exactly the needed fields JSON.parse gives,
@@ -124,17 +125,6 @@ describe('ShapeReader on every fixture and published sample', () => {
 // ---------------------------------------------------------------------------------------------
 // Generated edge cases
 
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NEEDS: RecordNeeds = ['s', 'k', 'o', 'a', 'n', 'b', 'z', 'missing'];
 const BASE = { s: 'GET', n: 200, b: true, z: null, k: 'abcdefghijklmnopqrstuvwxyz', o: { x: 1, y: [1, 'two'] }, a: ['p', 'q'], other: 'not needed', deep: { e: { f: 1 } } };

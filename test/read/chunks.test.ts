@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ByteQueue, LineChunker, splitChunk, type ChunkItem } from '../../src/read/chunks.js';
 import { MAX_LINE_CHARS, readLines } from '../../src/read/lines.js';
+import { cut, prng } from '../helpers/random.js';
 
 type Got = { lines: Array<[string, number]>; tooLong: number[]; chunks: number };
 
@@ -37,23 +38,7 @@ async function sequential(pieces: Array<string | Buffer>): Promise<Omit<Got, 'ch
   return got;
 }
 
-/** Cuts a buffer into pieces at the given byte offsets. */
-function cut(buf: Buffer, ...at: number[]): Buffer[] {
-  const points = [0, ...at, buf.length];
-  return points.slice(1).map((end, k) => buf.subarray(points[k]!, end));
-}
 
-/** A deterministic pseudo-random generator (tests must not depend on luck). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describe('LineChunker + splitChunk give the lines and numbers of readLines', () => {
   it.each([

@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAX_LINE_CHARS, readLines, type ReadResult } from '../../src/read/lines.js';
+import { cut, prng } from '../helpers/random.js';
 
 interface Collected {
   lines: Array<[string, number]>;
@@ -18,11 +19,6 @@ async function collect(chunks: Array<Buffer | string>): Promise<Collected> {
   return { lines, tooLong, result };
 }
 
-/** Cuts a buffer into pieces at the given byte offsets. */
-function cut(buf: Buffer, ...at: number[]): Buffer[] {
-  const points = [0, ...at, buf.length];
-  return points.slice(1).map((end, k) => buf.subarray(points[k]!, end));
-}
 
 const numbered = (...texts: string[]): Array<[string, number]> => texts.map((t, k) => [t, k + 1]);
 
@@ -87,11 +83,8 @@ describe('readLines on plain text', () => {
     // Lines are decoded one by one from the bytes (ASCII by copying): the same characters as a
     // decoder of the whole stream, broken UTF-8, split characters, CR and BOM included.
     const alphabet = [0x0a, 0x0d, 0x41, 0x7a, 0x22, 0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0x80, 0xff];
-    let seed = 7;
-    const rand = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return seed % n;
-    };
+    const random = prng(7);
+    const rand = (n: number): number => Math.floor(random() * n);
     for (let round = 0; round < 300; round++) {
       const ascii = round % 3 === 0;
       const bytes = Buffer.from(Array.from({ length: 1 + rand(60) }, () => (ascii ? [0x0a, 0x0d, 0x61, 0x7b][rand(4)]! : alphabet[rand(alphabet.length)]!)));

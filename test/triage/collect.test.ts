@@ -5,6 +5,7 @@ import { parsePolicy } from '../../src/policy/load.js';
 import type { Source } from '../../src/read/sources.js';
 import { collect } from '../../src/triage/collect.js';
 import { policyIdentities } from '../../src/triage/resolve.js';
+import { tykRecord } from '../helpers/tyk-record.js';
 
 const RAW_OPS = 'sk_live_0p5K3y4ccess9999';
 
@@ -25,21 +26,7 @@ keys:
   'p.yaml',
 );
 
-const record = (over: Record<string, unknown>): string =>
-  JSON.stringify({
-    method: 'GET',
-    path: '/x',
-    raw_path: '/x',
-    original_path: '/elastic/logs/_search',
-    response_code: 200,
-    api_key: '9f2c4e6a8b0d1f35',
-    alias: 'alice',
-    timestamp: '2026-11-19T09:00:00Z',
-    ip_address: '10.20.0.15',
-    api_name: 'Elastic',
-    org_id: 'corp',
-    ...over,
-  });
+const record = (over: Record<string, unknown>): string => tykRecord({ api_name: 'Elastic', ...over });
 
 const LINES = [
   record({ timestamp: '2026-11-19T09:00:00Z' }),

@@ -8,8 +8,7 @@ import { readState, writeState } from '../../baseline/state.js';
 import { EXIT, InputError, UsageError } from '../../model/errors.js';
 import { parseIsoTime } from '../../normalise/time.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/finding.js';
-import { dirname, relative } from 'node:path';
-import { discoverPolicy } from '../../policy/discover.js';
+import { discoverPolicy, policyLabel } from '../../policy/discover.js';
 import { loadPolicy } from '../../policy/load.js';
 import { Inventory, type Policy } from '../../policy/policy.js';
 import { colourLevel, makeChalk } from '../../report/colour.js';
@@ -204,7 +203,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     buildSummary({
       version: VERSION,
       inventory: policy.hasInventory,
-      policy: found === null ? null : found.via === 'flag' ? found.file : `${found.file} (${found.via === 'env' ? 'from APIGUARD_POLICY' : 'found in ' + (relative(io.cwd, dirname(found.file)) || '.')})`,
+      policy: policyLabel(found, io.cwd),
       timezone: policy.timezone,
       counters,
       aggregator: agg,

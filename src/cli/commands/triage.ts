@@ -1,12 +1,12 @@
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { EXIT, InputError, UsageError } from '../../model/errors.js';
 import { SEVERITIES, severityRank, type Severity } from '../../model/finding.js';
 import { isNoKey } from '../../normalise/identity.js';
-import { discoverPolicy } from '../../policy/discover.js';
+import { discoverPolicy, policyLabel } from '../../policy/discover.js';
 import { loadPolicy } from '../../policy/load.js';
 import type { Policy } from '../../policy/policy.js';
 import { STDIN_NAME, type Source } from '../../read/sources.js';
@@ -245,7 +245,7 @@ export async function runTriage(typed: string, inputs: string[], flags: TriageFl
     const summary = buildSummary({
       version: VERSION,
       inventory: policy.hasInventory,
-      policy: found === null ? null : found.via === 'flag' ? found.file : `${found.file} (${found.via === 'env' ? 'from APIGUARD_POLICY' : 'found in ' + (relative(io.cwd, dirname(found.file)) || '.')})`,
+      policy: policyLabel(found, io.cwd),
       timezone: policy.timezone,
       counters,
       aggregator: track.aggregator,
