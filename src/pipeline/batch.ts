@@ -1,9 +1,14 @@
 /**
  * The requests and skips a worker thread decoded from one chunk, packed to cross threads cheaply:
  * one message per chunk, numbers in typed arrays (their buffers are transferred, not copied),
- * every distinct string once per chunk (a key, an IP, a method repeats across a chunk's records).
- * Strings are cloned, never sliced from one big string, so a request's strings that live on (an
- * incident's key and IP) cannot pin a whole chunk in memory.
+ * strings by index into one array, a field's string once while it repeats from one record to the
+ * next (a method, an agent, an API, a tenant, an empty field). Strings are cloned, never sliced
+ * from one big string, so a request's strings that live on (an incident's key and IP) cannot pin
+ * a whole chunk in memory.
+ *
+ * No look-up of every distinct string: hashing each fresh string into a map cost more than
+ * cloning the repeats (measured: ~1.8 µs a record for the map, per chunk or kept across chunks,
+ * against ~1.1 µs for the clone of both threads).
  */
 import type { ApiRequest } from '../model/request.js';
 import { SKIP_REASONS, Skip, type SkipReason } from '../model/skip.js';
@@ -57,23 +62,22 @@ export class BatchWriter {
   private readonly flags = new Grow(new Uint8Array(1024));
   private readonly skips = new Grow(new Float64Array(3 * 16));
   private readonly strings: string[] = [''];
-  private readonly index = new Map<string, number>([['', 0]]);
   private readonly exposures: string[] = [];
   private readonly skipDetails: string[] = [];
   private requests = 0;
+  /** Each field's previous string and its index. */
+  private readonly lastString: string[] = new Array<string>(REFS).fill('');
+  private readonly lastIndex = new Uint32Array(REFS);
 
-  private ref(s: string): void {
-    // Empty fields are common (a format without request ids, keys logged only as hashes).
-    if (s === '') {
-      this.refs.push(0);
+  private ref(field: number, s: string): void {
+    if (s === this.lastString[field]) {
+      this.refs.push(this.lastIndex[field]!);
       return;
     }
-    let i = this.index.get(s);
-    if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.index.set(s, i);
-    }
+    const i = this.strings.length;
+    this.strings.push(s);
+    this.lastString[field] = s;
+    this.lastIndex[field] = i;
     this.refs.push(i);
   }
 
@@ -83,17 +87,17 @@ export class BatchWriter {
     this.nums.push(r.latencyMs);
     this.nums.push(r.line);
     const id = r.identity;
-    this.ref(id.key);
-    this.ref(id.hash);
-    this.ref(id.id);
-    this.ref(id.alias);
-    this.ref(r.ip);
-    this.ref(r.method);
-    this.ref(r.path);
-    this.ref(r.userAgent);
-    this.ref(r.requestId);
-    this.ref(r.api);
-    this.ref(r.tenant);
+    this.ref(0, id.key);
+    this.ref(1, id.hash);
+    this.ref(2, id.id);
+    this.ref(3, id.alias);
+    this.ref(4, r.ip);
+    this.ref(5, r.method);
+    this.ref(6, r.path);
+    this.ref(7, r.userAgent);
+    this.ref(8, r.requestId);
+    this.ref(9, r.api);
+    this.ref(10, r.tenant);
     let flags = r.authFailure ? AUTH_FAILURE : 0;
     if (r.exposedIn !== undefined || r.exposedKey !== undefined) {
       flags |= EXPOSED;

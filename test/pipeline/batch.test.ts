@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../src/model/request.js';
 import { skip, type Skip } from '../../src/model/skip.js';
 import { BatchWriter, readBatch, type Batch } from '../../src/pipeline/batch.js';
+import { prng } from '../helpers/random.js';
 import { request } from '../helpers/requests.js';
 
 /** What crosses threads: a structured clone, with the typed arrays' buffers transferred. */
@@ -42,14 +43,15 @@ describe('batch: requests and skips packed by a worker, unpacked on the main thr
     expect('exposedIn' in (out[1] as ApiRequest)).toBe(false);
   });
 
-  it('keeps each distinct string once per batch', () => {
+  it('sends a field\'s string once while it repeats from one record to the next', () => {
     const w = new BatchWriter();
-    for (let i = 0; i < 500; i++) w.request(request({ line: i + 1, path: `/p/${i % 3}` }));
-    const { batch } = w.finish(500);
+    for (let i = 0; i < 500; i++) w.request(request({ line: i + 1, path: `/p/${Math.floor(i / 100)}` }));
+    const batch = acrossThreads(w, 500);
     expect(batch.requests).toBe(500);
-    // '', the shared ip, method, file-independent fields, and three paths
-    expect(batch.strings.length).toBeLessThan(10);
-    expect(unpack(batch, 'f', 0).map((r) => (r as ApiRequest).path)).toEqual(Array.from({ length: 500 }, (_, i) => `/p/${i % 3}`));
+    // '', the shared key, ip, method and the like once each, and five paths
+    expect(batch.strings.filter((s) => s.startsWith('/p/'))).toEqual(['/p/0', '/p/1', '/p/2', '/p/3', '/p/4']);
+    expect(batch.strings.length).toBeLessThan(12);
+    expect(unpack(batch, 'f', 0).map((r) => (r as ApiRequest).path)).toEqual(Array.from({ length: 500 }, (_, i) => `/p/${Math.floor(i / 100)}`));
   });
 
   it('packs a chunk with no requests, only skips, and one with nothing', () => {
@@ -59,5 +61,22 @@ describe('batch: requests and skips packed by a worker, unpacked on the main thr
     const empty = new BatchWriter().finish(3).batch;
     expect(empty.lines).toBe(3);
     expect(unpack(empty, 'f', 0)).toEqual([]);
+  });
+});
+
+describe('batch: strings that change and come back', () => {
+  it('gives back every field of random requests whose values repeat, alternate and move between fields', () => {
+    const rnd = prng(7);
+    const pool = ['', 'a', 'b', 'k-1', 'GET', '/x', '2001:db8::1', 'b'.repeat(40)];
+    const pick = (): string => pool[Math.floor(rnd() * pool.length)]!;
+    const reqs: ApiRequest[] = [];
+    const w = new BatchWriter();
+    for (let i = 0; i < 2000; i++) {
+      // Runs of equal values, then a change: the previous-value shortcut must hand out the right index.
+      const r = request({ line: i + 1, ip: pick(), method: pick(), path: rnd() < 0.5 ? pick() : `/p/${i}`, identity: { key: pick(), hash: pick(), id: pick(), alias: pick() }, userAgent: pick(), requestId: pick(), api: pick(), tenant: pick() });
+      reqs.push(r);
+      w.request(r);
+    }
+    expect(unpack(acrossThreads(w, 2000), 'f', 0)).toEqual(reqs.map((r) => ({ ...r, file: 'f' })));
   });
 });
