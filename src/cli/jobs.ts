@@ -1,9 +1,7 @@
-import { statSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../model/errors.js';
-import { DecodePool } from '../pipeline/decode-pool.js';
-import { DEFAULT_CHUNK_BYTES } from '../pipeline/requests.js';
+import { DecodePool, parseChunkBytes, worthStartingEarly } from '../pipeline/decode-pool.js';
 import type { InputFlags } from './apply-input.js';
 
 export interface JobsFlags {
@@ -28,13 +26,11 @@ export function parseJobs(text: string | undefined): number {
 
 /**
  * Bytes per chunk handed to the workers: APIGUARD_CHUNK_BYTES (internal: tests use small chunks so
- * that a small file spans many), else 1 MiB.
+ * that a small file spans many), else 512 KiB.
  */
 export function chunkBytes(env: NodeJS.ProcessEnv): number {
-  const text = env.APIGUARD_CHUNK_BYTES;
-  if (text === undefined || text === '') return DEFAULT_CHUNK_BYTES;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`APIGUARD_CHUNK_BYTES '${text}' is not a positive number of bytes`);
+  const n = parseChunkBytes(env.APIGUARD_CHUNK_BYTES);
+  if (n === null) throw new UsageError(`APIGUARD_CHUNK_BYTES '${env.APIGUARD_CHUNK_BYTES}' is not a positive number of bytes`);
   return n;
 }
 
@@ -66,15 +62,6 @@ export function decodePool(
     onWarning: warn,
     exitAtChunk: exitAt === undefined || exitAt === '' ? undefined : Number(exitAt),
   });
-  let bytes = 0;
-  for (const input of inputs) {
-    try {
-      const st = input === '-' ? undefined : statSync(input, { throwIfNoEntry: false });
-      if (st?.isFile()) bytes += st.size;
-    } catch {
-      // unreadable: reading it reports that, with the right exit code
-    }
-  }
-  if (bytes > 4 * chunkBytes(env)) pool.start();
+  if (worthStartingEarly(inputs, chunkBytes(env))) pool.start();
   return pool;
 }

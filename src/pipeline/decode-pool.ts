@@ -1,8 +1,44 @@
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { InputFlags } from '../cli/apply-input.js';
 import type { Batch } from './batch.js';
-import type { ChunkJob, ChunkReply, WorkerInit } from './decode-worker.js';
+import type { ChunkReply, WorkerInit, WorkerMessage } from './decode-worker.js';
 import type { ChunkSetup } from './records.js';
+
+// This module is light on purpose (Node built-ins and types only): src/cli/prestart.ts loads it
+// before the rest of the CLI to start workers early.
+
+/**
+ * Chunks of about 512 KiB: ~500 typical records, one message each way, and what is in flight (a
+ * few chunks per worker plus their results) stays under ~10 MB.
+ */
+export const DEFAULT_CHUNK_BYTES = 512 * 1024;
+
+/** APIGUARD_CHUNK_BYTES as a number of bytes (default when unset or empty), or null when it is not a positive integer. */
+export function parseChunkBytes(text: string | undefined): number | null {
+  if (text === undefined || text === '') return DEFAULT_CHUNK_BYTES;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 ? n : null;
+}
+
+/**
+ * Whether the plain files among `paths` hold more than a few chunks: then workers are started at
+ * once, before they are needed, so that their start-up overlaps other work. (A file of one chunk
+ * or less is read on the main thread and never starts one.) Paths that are not files count 0.
+ */
+export function worthStartingEarly(paths: readonly string[], chunkBytes: number): boolean {
+  let bytes = 0;
+  for (const path of paths) {
+    if (path === '-') continue;
+    try {
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st?.isFile()) bytes += st.size;
+    } catch {
+      // unreadable: reading it reports that, with the right exit code
+    }
+  }
+  return bytes > 4 * chunkBytes;
+}
 
 /**
  * The built worker script. Under the test runner this module is TypeScript source, and workers
@@ -18,6 +54,56 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
  * (a 16 MiB line). A worker that runs out is a crash like any other (see below).
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
+
+function spawnWorker(): Worker {
+  return new Worker(WORKER_URL, { resourceLimits: WORKER_LIMITS, stdout: false, stderr: false });
+}
+
+/** Workers started by `prestartWorkers`, not yet taken by a pool; `failed` once one errs or exits meanwhile. */
+const prestarted: { worker: Worker; failed: boolean }[] = [];
+
+/**
+ * Starts `n` workers now, for a pool that will take them (src/cli/prestart.ts calls this before
+ * the CLI's modules load: a worker's start-up, ~0.1–0.2 s, then overlaps the main thread's). They
+ * load their modules and wait for their settings; they never keep the process alive, and a pool
+ * that does not take them ends them when it closes. Best effort: a thread that cannot start is
+ * left to the pool, which warns as usual.
+ */
+export function prestartWorkers(n: number): Worker[] {
+  const started: Worker[] = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      const entry = { worker: spawnWorker(), failed: false };
+      entry.worker.unref();
+      const failed = (): void => void (entry.failed = true);
+      entry.worker.on('error', failed).on('exit', failed);
+      prestarted.push(entry);
+      started.push(entry.worker);
+    } catch {
+      break;
+    }
+  }
+  return started;
+}
+
+/** Prestarted workers no pool has taken yet. */
+export function prestartedWaiting(): number {
+  return prestarted.length;
+}
+
+/** A prestarted worker still running, or a new one. */
+function takeWorker(): Worker {
+  for (let entry = prestarted.shift(); entry; entry = prestarted.shift()) {
+    if (!entry.failed) return entry.worker;
+    void entry.worker.terminate();
+  }
+  return spawnWorker();
+}
+
+/** Ends the prestarted workers no pool took. */
+async function endPrestarted(): Promise<void> {
+  await Promise.all(prestarted.splice(0).map((e) => e.worker.terminate()));
+}
 
 export interface PoolOptions {
   /** Worker threads. */
@@ -72,7 +158,7 @@ export class DecodePool {
       const init: WorkerInit = { input: this.opts.input, exitAtChunk: n === 0 ? this.opts.exitAtChunk : undefined };
       let worker: Worker;
       try {
-        worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: WORKER_LIMITS, stdout: false, stderr: false });
+        worker = takeWorker();
       } catch (e) {
         // No thread to be had (a limit on threads or memory): fewer workers, or none and all on the main thread.
         this.opts.onWarning?.(`decode worker ${n + 1} could not start (${(e as Error).message}); the main thread decodes its share`);
@@ -84,6 +170,8 @@ export class DecodePool {
       worker.on('error', (e) => this.fail(slot, e.message));
       worker.on('messageerror', (e) => this.fail(slot, e.message));
       worker.on('exit', (code) => this.fail(slot, `exit code ${code}`));
+      // Its settings first: the worker may have started before the command line was read.
+      worker.postMessage({ init } satisfies WorkerMessage);
       this.slots.push(slot);
     }
   }
@@ -100,7 +188,7 @@ export class DecodePool {
       if (slot.jobs.size === 0) slot.worker.ref();
       slot.jobs.set(id, { resolve, reject });
       // Shared memory: nothing is copied, and the bytes stay here in case this worker fails.
-      slot.worker.postMessage({ id, setup, bytes } satisfies ChunkJob);
+      slot.worker.postMessage({ job: { id, setup, bytes } } satisfies WorkerMessage);
     });
   }
 
@@ -125,6 +213,6 @@ export class DecodePool {
   async close(): Promise<void> {
     this.closing = true;
     const slots = this.slots ?? [];
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all([...slots.map((s) => s.worker.terminate()), endPrestarted()]);
   }
 }

@@ -2,7 +2,7 @@
  * A decode worker thread (--jobs): decodes chunks (decode-chunk.ts) and sends each back as one
  * packed batch (batch.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { skipTextCopies } from '../formats/fields.js';
 import { formatByName, type LogFormat } from '../formats/index.js';
 // The worker rebuilds the format registry exactly as the command line did (zone and year of
@@ -24,11 +24,14 @@ export interface ChunkJob {
   bytes: Uint8Array;
 }
 
+/** From the pool: the settings once, first (the worker may start before the command line is read), then chunks. */
+export type WorkerMessage = { init: WorkerInit } | { job: ChunkJob };
+
 export type ChunkReply = { id: number; batch: Batch } | { id: number; error: string };
 
-const init = workerData as WorkerInit;
 skipTextCopies();
-const { format: forced } = applyInputOptions(init.input);
+let init: WorkerInit | null = null;
+let forced: LogFormat | undefined;
 let chunksSeen = 0;
 
 /** The chunk's format: the forced one, or the one detected for its file (by name: the registries are the same). */
@@ -38,8 +41,14 @@ function formatOf(setup: ChunkSetup): LogFormat {
   return f;
 }
 
-parentPort!.on('message', (job: ChunkJob) => {
-  if (init.exitAtChunk !== undefined && chunksSeen++ === init.exitAtChunk) process.exit(70);
+parentPort!.on('message', (message: WorkerMessage) => {
+  if ('init' in message) {
+    init = message.init;
+    forced = applyInputOptions(init.input).format;
+    return;
+  }
+  const job = message.job;
+  if (init!.exitAtChunk !== undefined && chunksSeen++ === init!.exitAtChunk) process.exit(70);
   let reply: ChunkReply;
   let transfer: ArrayBuffer[] = [];
   try {

@@ -23,7 +23,7 @@ import type { ApiRequest } from '../model/request.js';
 import { Skip, skip } from '../model/skip.js';
 import { readLines, type LineSink } from '../read/lines.js';
 import type { Source } from '../read/sources.js';
-import type { DecodePool } from './decode-pool.js';
+import { DEFAULT_CHUNK_BYTES, type DecodePool } from './decode-pool.js';
 import { readInChunks } from './parallel.js';
 import { feedsBlankLines, isBlankLine, normaliseRecord, type ChunkSetup } from './records.js';
 
@@ -50,11 +50,6 @@ export interface ReadOptions {
   chunkBytes?: number;
 }
 
-/**
- * Chunks of about 512 KiB: ~500 typical records, one message each way, and what is in flight (a
- * few chunks per worker plus their results) stays under ~10 MB.
- */
-export const DEFAULT_CHUNK_BYTES = 512 * 1024;
 
 /** The framing a forced container implies when the file's first line suggested another. */
 function framingFor(container: Exclude<Container, 'any'>): Framing {

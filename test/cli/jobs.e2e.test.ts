@@ -273,3 +273,31 @@ describe('--jobs', () => {
     expect(r.stderr).toContain(`--jobs '${value}' is not a number of threads from 1 to 256`);
   });
 });
+
+describe('workers started before the CLI loads (src/cli/prestart.ts)', () => {
+  it('ends a worker started for a big file that turned out not to be a log to split: same output as one thread', () => {
+    // The policy (3,756 bytes) is more than 4 chunks of 900 bytes, so a worker starts; the log is one
+    // record, one chunk, which the main thread reads itself: the pool never takes the worker.
+    const one = join(root, 'one.ndjson');
+    writeFileSync(one, readFileSync('fixtures/demo/tyk-analytics.ndjson', 'utf8').split('\n')[0] + '\n');
+    const env = { APIGUARD_CHUNK_BYTES: '900' };
+    const single = runCli(['scan', '-p', 'rules/demo-policy.yaml', one, '-o', 'json', '--jobs', '1'], { env });
+    const r = runCli(['scan', '-p', 'rules/demo-policy.yaml', one, '-o', 'json', '--jobs', '2'], { env });
+    expect(r.status, r.stderr).toBe(single.status);
+    expect(r.stdout).toBe(single.stdout);
+    expect(r.stderr).toBe(single.stderr);
+    expect(JSON.parse(r.stdout).summary.files[0].parsed).toBe(1);
+  });
+
+  it('exits with the usage or policy error, not held up by the started workers', () => {
+    const demo = 'fixtures/demo/tyk-analytics.ndjson'; // 1.2 MB: more than 4 default chunks
+    const usage = runCli(['scan', '-p', 'rules/demo-policy.yaml', demo, '--jobs', '4', '-o', 'nope']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("'nope' is invalid");
+    const broken = join(root, 'broken-policy.yaml');
+    writeFileSync(broken, 'keys:\n  - id: [unclosed\n');
+    const policyError = runCli(['scan', '-p', broken, demo, '--jobs', '4']);
+    expect(policyError.status).toBe(2);
+    expect(policyError.stderr).toContain('broken-policy.yaml');
+  });
+});

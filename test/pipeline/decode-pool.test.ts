@@ -5,7 +5,7 @@ import type { ApiRequest } from '../../src/model/request.js';
 import type { Skip } from '../../src/model/skip.js';
 import { readBatch } from '../../src/pipeline/batch.js';
 import { decodeChunk } from '../../src/pipeline/decode-chunk.js';
-import { DecodePool } from '../../src/pipeline/decode-pool.js';
+import { DecodePool, prestartWorkers, prestartedWaiting } from '../../src/pipeline/decode-pool.js';
 import type { ChunkSetup } from '../../src/pipeline/records.js';
 
 // The pool runs the built worker (dist/), as the CLI does: npm test builds first.
@@ -77,5 +77,42 @@ describe('DecodePool', () => {
     expect(p.alive).toBe(true);
     const batches = await Promise.all(Array.from({ length: 9 }, () => p.decode(setup, chunk())));
     expect(batches.map((b) => b.requests)).toEqual(Array(9).fill(60));
+  });
+});
+
+describe('DecodePool with prestarted workers', () => {
+  it('takes workers started before it, sends them its settings first, and decodes as the main thread does', async () => {
+    prestartWorkers(2);
+    expect(prestartedWaiting()).toBe(2);
+    const p = pool({ workers: 1, input: {} });
+    const bytes = chunk();
+    const batch = await p.decode(setup, bytes);
+    expect(prestartedWaiting()).toBe(1); // one taken, one left
+    const here: Event[] = [];
+    decodeChunk(setup, formatByName('tyk-analytics')!, bytes, { request: (r) => here.push(r), skip: (l, s) => here.push([l, s]) });
+    const there: Event[] = [];
+    readBatch(batch, 'demo.ndjson', 0, { accept: (r) => there.push(r), skipAt: (l, s) => there.push([l, s]) });
+    expect(there).toEqual(here);
+    await p.close();
+    expect(prestartedWaiting()).toBe(0); // the one no pool took is ended with the pool
+  });
+
+  it('the settings reach a prestarted worker: a forced format from the command line is used', async () => {
+    prestartWorkers(1);
+    const p = pool({ workers: 1, input: { format: 'tyk-analytics' } });
+    const batch = await p.decode({ ...setup, format: null }, chunk());
+    expect(batch.requests).toBe(60);
+    expect(prestartedWaiting()).toBe(0);
+  });
+
+  it('replaces a prestarted worker that stopped before it was taken, without a warning', async () => {
+    const [w] = prestartWorkers(1);
+    await w!.terminate();
+    const warnings: string[] = [];
+    const p = pool({ workers: 1, input: {}, onWarning: (t) => warnings.push(t) });
+    expect((await p.decode(setup, chunk())).requests).toBe(60);
+    expect(p.alive).toBe(true);
+    expect(prestartedWaiting()).toBe(0);
+    expect(warnings).toEqual([]);
   });
 });
