@@ -50,7 +50,6 @@ export interface ReadOptions {
   chunkBytes?: number;
 }
 
-
 /** The framing a forced container implies when the file's first line suggested another. */
 function framingFor(container: Exclude<Container, 'any'>): Framing {
   return container === 'json' ? 'ndjson' : container;
