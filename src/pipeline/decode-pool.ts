@@ -74,9 +74,9 @@ export function prestartWorkers(n: number): Worker[] {
   for (let i = 0; i < n; i++) {
     try {
       const entry = { worker: spawnWorker(), failed: false };
-      entry.worker.unref();
       const failed = (): void => void (entry.failed = true);
       entry.worker.on('error', failed).on('exit', failed);
+      entry.worker.unref(); // after the listeners, as in DecodePool.start
       prestarted.push(entry);
       started.push(entry.worker);
     } catch {
@@ -165,11 +165,13 @@ export class DecodePool {
         continue;
       }
       const slot: Slot = { n: n + 1, worker, jobs: new Map(), dead: false };
-      worker.unref();
       worker.on('message', (reply: ChunkReply) => this.settle(slot, reply));
       worker.on('error', (e) => this.fail(slot, e.message));
       worker.on('messageerror', (e) => this.fail(slot, e.message));
       worker.on('exit', (code) => this.fail(slot, `exit code ${code}`));
+      // After the listeners: a 'message' listener refs the worker again (Node), and an idle worker
+      // must not keep the process alive (an error before the scan, e.g. a broken policy, then hung).
+      worker.unref();
       // Its settings first: the worker may have started before the command line was read.
       worker.postMessage({ init } satisfies WorkerMessage);
       this.slots.push(slot);

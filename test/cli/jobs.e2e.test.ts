@@ -290,14 +290,28 @@ describe('workers started before the CLI loads (src/cli/prestart.ts)', () => {
   });
 
   it('exits with the usage or policy error, not held up by the started workers', () => {
-    const demo = 'fixtures/demo/tyk-analytics.ndjson'; // 1.2 MB: more than 4 default chunks
-    const usage = runCli(['scan', '-p', 'rules/demo-policy.yaml', demo, '--jobs', '4', '-o', 'nope']);
+    // 1.2 MB is more than 4 chunks of 64 KiB: workers start before the CLI loads, and the pool
+    // takes them before the policy is read. A worker the process waits on hangs it: killed (status null).
+    const demo = 'fixtures/demo/tyk-analytics.ndjson';
+    const opts = { env: { APIGUARD_CHUNK_BYTES: String(64 * 1024) }, timeoutMs: 20_000 };
+    const usage = runCli(['scan', '-p', 'rules/demo-policy.yaml', demo, '--jobs', '4', '-o', 'nope'], opts);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain("'nope' is invalid");
     const broken = join(root, 'broken-policy.yaml');
     writeFileSync(broken, 'keys:\n  - id: [unclosed\n');
-    const policyError = runCli(['scan', '-p', broken, demo, '--jobs', '4']);
+    const policyError = runCli(['scan', '-p', broken, demo, '--jobs', '4'], opts);
     expect(policyError.status).toBe(2);
     expect(policyError.stderr).toContain('broken-policy.yaml');
+    // The other reading commands fail after their pool started too: a broken state file, a folder with no logs.
+    const state = join(root, 'broken-state.json');
+    writeFileSync(state, '{"version": ');
+    const stateError = runCli(['learn', demo, '--state', state, '--jobs', '4'], opts);
+    expect(stateError.status, stateError.stderr).toBe(2);
+    expect(stateError.stderr).toContain('broken-state.json');
+    const empty = join(root, 'no-logs');
+    mkdirSync(empty, { recursive: true });
+    const inputError = runCli(['init', demo, empty, '--jobs', '4'], opts);
+    expect(inputError.status, inputError.stderr).toBe(3);
+    expect(inputError.stderr).toContain('no log files');
   });
 });

@@ -14,9 +14,13 @@ export interface CliResult {
  * Runs the built binary (npm test builds first) from the repository root, with a bare
  * environment: only PATH, plus what the test adds. No TTY, so no colour unless forced.
  */
-export function runCli(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {}): CliResult {
+export function runCli(
+  args: string[],
+  opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string; /** Kill after this (status then null). */ timeoutMs?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
+    timeout: opts.timeoutMs,
     input: opts.input ?? '',
     env: { PATH: process.env.PATH ?? '', ...opts.env },
     encoding: 'utf8',
