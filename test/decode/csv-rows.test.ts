@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { csvReader, readerFor, sniffFraming, type RecordNeeds } from '../../src/decode/containers.js';
 import { detectFormat } from '../../src/decode/detect.js';
 import type { Skip } from '../../src/model/skip.js';
+import { allFilesUnder } from '../helpers/fixture-records.js';
 
 /**
  * Once the format is known, one-line CSV rows are read by one expression that captures only the
@@ -46,13 +46,6 @@ function agree(lines: string[], needs: RecordNeeds): Seen {
   return fast;
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
-
 const CSV_FILES = ['fixtures', '/work/shared/samples']
   .filter((d) => {
     try {
@@ -61,7 +54,7 @@ const CSV_FILES = ['fixtures', '/work/shared/samples']
       return false;
     }
   })
-  .flatMap(filesUnder)
+  .flatMap(allFilesUnder)
   .filter((f) => !/\.(md|mjs|yaml|gz|json|ndjson)$/.test(f))
   .filter((f) => {
     const lines = readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '');

@@ -1,5 +1,4 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readerFor, sniffFraming, type RecordNeeds } from '../../src/decode/containers.js';
 import { detectFormat } from '../../src/decode/detect.js';
@@ -7,6 +6,7 @@ import { ShapeReader } from '../../src/decode/json-shape.js';
 import { fromLine } from '../../src/decode/record-builder.js';
 import type { Skip } from '../../src/model/skip.js';
 import { prng } from '../helpers/random.js';
+import { allFilesUnder } from '../helpers/fixture-records.js';
 
 /**
  * The shape reader must give, for every line it reads, exactly the needed fields JSON.parse gives,
@@ -65,13 +65,6 @@ function compareAll(lines: string[], needs: RecordNeeds, reader = new ShapeReade
   return { hits, rejected };
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
-
 const SAMPLE_DIRS = ['fixtures', '/work/shared/samples'].filter((d) => {
   try {
     return statSync(d).isDirectory();
@@ -81,7 +74,7 @@ const SAMPLE_DIRS = ['fixtures', '/work/shared/samples'].filter((d) => {
 });
 
 /** Every NDJSON-framed fixture and sample (by content, as apiguard sniffs it). */
-const NDJSON_FILES = SAMPLE_DIRS.flatMap(filesUnder)
+const NDJSON_FILES = SAMPLE_DIRS.flatMap(allFilesUnder)
   .filter((f) => !/\.(md|mjs|yaml|gz)$/.test(f))
   .filter((f) => {
     const lines = readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -124,7 +117,6 @@ describe('ShapeReader on every fixture and published sample', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Generated edge cases
-
 
 const NEEDS: RecordNeeds = ['s', 'k', 'o', 'a', 'n', 'b', 'z', 'missing'];
 const BASE = { s: 'GET', n: 200, b: true, z: null, k: 'abcdefghijklmnopqrstuvwxyz', o: { x: 1, y: [1, 'two'] }, a: ['p', 'q'], other: 'not needed', deep: { e: { f: 1 } } };

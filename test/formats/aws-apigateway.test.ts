@@ -1,13 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readerFor, sniffFraming } from '../../src/decode/containers.js';
 import { detectFormat } from '../../src/decode/detect.js';
 import { formatByName } from '../../src/formats/index.js';
 import type { ApiRequest } from '../../src/model/request.js';
 import { Skip } from '../../src/model/skip.js';
 import { readRequests } from '../../src/pipeline/requests.js';
 import { expandInputs } from '../../src/read/sources.js';
+import { filesUnder, recordsOf, requestOf } from '../helpers/fixture-records.js';
 
 const aws = formatByName('aws-apigateway')!;
 const FIXTURES = 'fixtures/aws';
@@ -58,34 +58,7 @@ function normalise(r: Record<string, unknown>, line = 3): ApiRequest | Skip {
   return aws.normalise(r, 'access.log', line);
 }
 
-function ok(r: Record<string, unknown>): ApiRequest {
-  const out = normalise(r);
-  if (out instanceof Skip) throw new Error(`skipped: ${out.reason} ${out.detail ?? ''}`);
-  return out;
-}
-
-/** Every record a fixture file holds, decoded (envelopes unwrapped) the way readRequests frames it. */
-function recordsOf(file: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const first = lines.find((l) => l.trim() !== '');
-  if (first === undefined) return out;
-  const framing = sniffFraming(first);
-  const reader = readerFor(framing, { record: (r) => out.push(r), skip: () => {} });
-  lines.forEach((l, i) => {
-    if (l.trim() !== '' || framing === 'json-document') reader.line(l, i + 1);
-  });
-  reader.end();
-  return out;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return filesUnder(path);
-    return /\.(ndjson|jsonl|json|log|csv|tsv|txt)$/.test(name) ? [path] : [];
-  });
-}
+const ok = (r: Record<string, unknown>): ApiRequest => requestOf(normalise(r));
 
 describe('aws-apigateway: mapping to the canonical request', () => {
   it('maps every field of a REST record', () => {

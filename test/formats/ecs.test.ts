@@ -9,6 +9,7 @@ import type { ApiRequest } from '../../src/model/request.js';
 import { Skip } from '../../src/model/skip.js';
 import { readRequests } from '../../src/pipeline/requests.js';
 import { expandInputs } from '../../src/read/sources.js';
+import { requestOf } from '../helpers/fixture-records.js';
 
 const ecs = formatByName('ecs')!;
 const FIXTURES = 'fixtures/ecs';
@@ -40,11 +41,7 @@ function flatten(o: Record<string, unknown>, prefix = '', out: Record<string, un
 }
 
 const normalise = (r: Record<string, unknown>, line = 3): ApiRequest | Skip => ecs.normalise(r, 'ecs.ndjson', line);
-function ok(r: Record<string, unknown>): ApiRequest {
-  const out = normalise(r);
-  if (out instanceof Skip) throw new Error(`skipped: ${out.reason} ${out.detail}`);
-  return out;
-}
+const ok = (r: Record<string, unknown>): ApiRequest => requestOf(normalise(r));
 const part = (name: string, over: Record<string, unknown>): Record<string, unknown> => ({ ...(doc()[name] as Record<string, unknown>), ...over });
 
 /** Every record a fixture file holds, framed the way readRequests frames it. */

@@ -11,6 +11,7 @@ import { Skip } from '../../src/model/skip.js';
 import { readRequests } from '../../src/pipeline/requests.js';
 import { ZoneClock } from '../../src/policy/zone.js';
 import { expandInputs } from '../../src/read/sources.js';
+import { requestOf } from '../helpers/fixture-records.js';
 
 const csvEcs = formatByName('kibana-csv-ecs')!;
 const FIXTURE = 'fixtures/kibana/kibana-csv-ecs-gateway.csv';
@@ -39,11 +40,7 @@ function row(over: Record<string, unknown> = {}): Record<string, unknown> {
 }
 
 const normalise = (r: Record<string, unknown>, line = 3): ApiRequest | Skip => csvEcs.normalise(r, 'export.csv', line);
-function ok(r: Record<string, unknown>): ApiRequest {
-  const out = normalise(r);
-  if (out instanceof Skip) throw new Error(`skipped: ${out.reason} ${out.detail}`);
-  return out;
-}
+const ok = (r: Record<string, unknown>): ApiRequest => requestOf(normalise(r));
 
 /** Zoneless log times in `zone`, as --log-timezone sets them. */
 function logTimezone(zone: string): void {

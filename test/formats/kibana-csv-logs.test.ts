@@ -11,6 +11,7 @@ import { Skip } from '../../src/model/skip.js';
 import { readRequests } from '../../src/pipeline/requests.js';
 import { ZoneClock } from '../../src/policy/zone.js';
 import { expandInputs } from '../../src/read/sources.js';
+import { requestOf } from '../helpers/fixture-records.js';
 
 const csvLogs = formatByName('kibana-csv-logs')!;
 const LOGSTASH = 'fixtures/kibana/kibana-reporting-csv-logstash-utc.csv';
@@ -34,11 +35,7 @@ function row(over: Record<string, unknown> = {}): Record<string, unknown> {
 }
 
 const normalise = (r: Record<string, unknown>, line = 3): ApiRequest | Skip => csvLogs.normalise(r, 'export.csv', line);
-function ok(r: Record<string, unknown>): ApiRequest {
-  const out = normalise(r);
-  if (out instanceof Skip) throw new Error(`skipped: ${out.reason} ${out.detail}`);
-  return out;
-}
+const ok = (r: Record<string, unknown>): ApiRequest => requestOf(normalise(r));
 
 function logTimezone(zone: string): void {
   const clock = new ZoneClock(zone);

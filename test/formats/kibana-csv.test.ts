@@ -11,16 +11,13 @@ import { Skip } from '../../src/model/skip.js';
 import { readRequests } from '../../src/pipeline/requests.js';
 import { ZoneClock } from '../../src/policy/zone.js';
 import { expandInputs } from '../../src/read/sources.js';
+import { requestOf } from '../helpers/fixture-records.js';
 
 const generic = formatByName('kibana-csv')!;
 const ECOMMERCE = 'fixtures/kibana/kibana-reporting-csv-ecommerce-one-row.csv';
 
 const normalise = (r: Record<string, unknown>, line = 3): ApiRequest | Skip => generic.normalise(r, 'export.csv', line);
-function ok(r: Record<string, unknown>): ApiRequest {
-  const out = normalise(r);
-  if (out instanceof Skip) throw new Error(`skipped: ${out.reason} ${out.detail}`);
-  return out;
-}
+const ok = (r: Record<string, unknown>): ApiRequest => requestOf(normalise(r));
 
 function logTimezone(zone: string): void {
   const clock = new ZoneClock(zone);

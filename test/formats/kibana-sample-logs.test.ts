@@ -9,6 +9,7 @@ import type { ApiRequest } from '../../src/model/request.js';
 import { Skip } from '../../src/model/skip.js';
 import { readRequests } from '../../src/pipeline/requests.js';
 import { expandInputs } from '../../src/read/sources.js';
+import { requestOf } from '../helpers/fixture-records.js';
 
 const logs = formatByName('kibana-sample-logs')!;
 const SAMPLE = 'fixtures/kibana/opensearch-dashboards-sample-web-logs-head25.ndjson';
@@ -18,11 +19,7 @@ const first = JSON.parse(readFileSync(SAMPLE, 'utf8').split('\n')[0]!) as Record
 const record = (over: Record<string, unknown> = {}): Record<string, unknown> => ({ ...first, ...over });
 
 const normalise = (r: Record<string, unknown>, line = 3): ApiRequest | Skip => logs.normalise(r, 'logs.ndjson', line);
-function ok(r: Record<string, unknown>): ApiRequest {
-  const out = normalise(r);
-  if (out instanceof Skip) throw new Error(`skipped: ${out.reason} ${out.detail}`);
-  return out;
-}
+const ok = (r: Record<string, unknown>): ApiRequest => requestOf(normalise(r));
 
 /** Every record a fixture file holds, framed the way readRequests frames it. */
 function decoded(file: string): { container: Container; records: Record<string, unknown>[] } {

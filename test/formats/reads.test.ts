@@ -1,10 +1,10 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { containerOf, readerFor, sniffFraming } from '../../src/decode/containers.js';
 import { detectFormat } from '../../src/decode/detect.js';
 import { FROM_LINE } from '../../src/decode/record-builder.js';
 import { FORMATS, type LogFormat } from '../../src/formats/index.js';
+import { filesUnder } from '../helpers/fixture-records.js';
 
 /**
  * Each format says which top-level fields it reads (`reads`), and readers then decode only those.
@@ -13,14 +13,6 @@ import { FORMATS, type LogFormat } from '../../src/formats/index.js';
  * input (then the request's text is copied). Checked on every record of every fixture, with the
  * format the file is detected as.
  */
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return filesUnder(path);
-    return /\.(ndjson|jsonl|json|log|logfmt|csv|tsv|txt)$/.test(name) ? [path] : [];
-  });
-}
 
 /** The records of a file as the pipeline frames them, and the format it is detected as. */
 function read(file: string): { records: Record<string, unknown>[]; format: LogFormat | undefined } {

@@ -1,7 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readerFor, sniffFraming } from '../../src/decode/containers.js';
 import { detectFormat } from '../../src/decode/detect.js';
 import { FORMATS, formatByName, setDecodeContext } from '../../src/formats/index.js';
 import { UTC_CONTEXT } from '../../src/formats/mapping.js';
@@ -9,6 +6,7 @@ import type { ApiRequest } from '../../src/model/request.js';
 import { Skip } from '../../src/model/skip.js';
 import { readRequests } from '../../src/pipeline/requests.js';
 import { expandInputs } from '../../src/read/sources.js';
+import { filesUnder, recordsOf, requestOf } from '../helpers/fixture-records.js';
 
 const json = formatByName('tyk-access-log-json')!;
 const DIR = 'fixtures/tyk';
@@ -43,39 +41,7 @@ const base = {
 };
 
 const normalise = (over: Record<string, unknown> = {}, line = 7): ApiRequest | Skip => json.normalise({ ...base, ...over }, 'gateway.ndjson', line);
-function ok(over: Record<string, unknown> = {}): ApiRequest {
-  const r = normalise(over);
-  if (r instanceof Skip) throw new Error(`skipped: ${r.reason} ${r.detail ?? ''}`);
-  return r;
-}
-
-/** Every record a fixture file holds, decoded the way readRequests frames it. */
-function recordsOf(file: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const first = lines.find((l) => l.trim() !== '');
-  if (first === undefined) return out;
-  const framing = sniffFraming(first);
-  const reader = readerFor(framing, { record: (r) => out.push(r), skip: () => {} });
-  let started = false;
-  lines.forEach((l, i) => {
-    const blank = l.trim() === '';
-    if (!started && blank) return;
-    started = true;
-    if (blank && framing !== 'csv' && framing !== 'json-document') return;
-    reader.line(l, i + 1);
-  });
-  reader.end();
-  return out;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return filesUnder(path);
-    return /\.(ndjson|jsonl|json|log|logfmt|csv|tsv|txt)$/.test(name) ? [path] : [];
-  });
-}
+const ok = (over: Record<string, unknown> = {}): ApiRequest => requestOf(normalise(over));
 
 afterEach(() => setDecodeContext(UTC_CONTEXT));
 

@@ -1,0 +1,48 @@
+/**
+ * Fixture files as the format tests read them: the files under a folder, their records decoded
+ * as readRequests frames them, and a normalised record that must not have been skipped.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readerFor, sniffFraming } from '../../src/decode/containers.js';
+import type { ApiRequest } from '../../src/model/request.js';
+import { Skip } from '../../src/model/skip.js';
+
+/** Every file under `dir`, recursively. */
+export function allFilesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? allFilesUnder(path) : [path];
+  });
+}
+
+/** The files under `dir`, recursively, named like (uncompressed) logs. */
+export function filesUnder(dir: string): string[] {
+  return allFilesUnder(dir).filter((path) => /\.(ndjson|jsonl|json|log|logfmt|csv|tsv|txt)$/.test(path));
+}
+
+/** Every record a fixture file holds, decoded the way readRequests frames it. */
+export function recordsOf(file: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const first = lines.find((l) => l.trim() !== '');
+  if (first === undefined) return out;
+  const framing = sniffFraming(first);
+  const reader = readerFor(framing, { record: (r) => out.push(r), skip: () => {} });
+  let started = false;
+  lines.forEach((l, i) => {
+    const blank = l.trim() === '';
+    if (!started && blank) return;
+    started = true;
+    if (blank && framing !== 'csv' && framing !== 'json-document') return;
+    reader.line(l, i + 1);
+  });
+  reader.end();
+  return out;
+}
+
+/** A normalised record's request; a skip fails the test, with its reason. */
+export function requestOf(r: ApiRequest | Skip): ApiRequest {
+  if (r instanceof Skip) throw new Error(`skipped: ${r.reason} ${r.detail ?? ''}`);
+  return r;
+}
