@@ -4,6 +4,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { readerFor, sniffFraming } from '../../src/decode/containers.js';
 import type { ApiRequest } from '../../src/model/request.js';
 import { Skip } from '../../src/model/skip.js';
@@ -45,4 +46,19 @@ export function recordsOf(file: string): Record<string, unknown>[] {
 export function requestOf(r: ApiRequest | Skip): ApiRequest {
   if (r instanceof Skip) throw new Error(`skipped: ${r.reason} ${r.detail ?? ''}`);
   return r;
+}
+
+/**
+ * Asserts that `detect` refuses every record of `files` (the other formats' fixtures), and that
+ * they held more records than the demo log alone (1,138), so the sweep really read them.
+ */
+export function expectNoneDetected(detect: (record: Record<string, unknown>) => boolean, files: string[]): void {
+  let seen = 0;
+  for (const file of files) {
+    for (const r of recordsOf(file)) {
+      seen++;
+      expect(detect(r), `${file}: ${JSON.stringify(r).slice(0, 80)}`).toBe(false);
+    }
+  }
+  expect(seen).toBeGreaterThan(1138);
 }
