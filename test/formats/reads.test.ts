@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { containerOf, readerFor, sniffFraming } from '../../src/decode/containers.js';
+import { containerOf } from '../../src/decode/containers.js';
 import { detectFormat } from '../../src/decode/detect.js';
 import { FROM_LINE } from '../../src/decode/record-builder.js';
 import { FORMATS, type LogFormat } from '../../src/formats/index.js';
-import { filesUnder } from '../helpers/fixture-records.js';
+import { filesUnder, framedRecords } from '../helpers/fixture-records.js';
 
 /**
  * Each format says which top-level fields it reads (`reads`), and readers then decode only those.
@@ -16,22 +15,8 @@ import { filesUnder } from '../helpers/fixture-records.js';
 
 /** The records of a file as the pipeline frames them, and the format it is detected as. */
 function read(file: string): { records: Record<string, unknown>[]; format: LogFormat | undefined } {
-  const records: Record<string, unknown>[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/\r$/, ''));
-  const nonBlank = lines.filter((l) => l.trim() !== '');
-  if (nonBlank.length === 0) return { records, format: undefined };
-  const framing = sniffFraming(nonBlank.slice(0, 5));
-  const reader = readerFor(framing, { record: (r) => records.push(r), skip: () => {} });
-  let started = false;
-  lines.forEach((l, i) => {
-    const blank = l.trim() === '';
-    if (!started && blank) return;
-    started = true;
-    if (blank && framing !== 'csv' && framing !== 'json-document') return;
-    reader.line(l, i + 1);
-  });
-  reader.end();
-  return { records, format: detectFormat(records.slice(0, 5), containerOf(framing)) };
+  const { records, framing } = framedRecords(file);
+  return { records, format: framing === undefined ? undefined : detectFormat(records.slice(0, 5), containerOf(framing)) };
 }
 
 /** A record that remembers which of its top-level fields were read (or tested with `in`). */

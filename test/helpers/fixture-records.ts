@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { readerFor, sniffFraming } from '../../src/decode/containers.js';
+import { SNIFF_LINES, readerFor, sniffFraming, type Framing } from '../../src/decode/containers.js';
 import type { ApiRequest } from '../../src/model/request.js';
 import { Skip } from '../../src/model/skip.js';
 
@@ -22,14 +22,18 @@ export function filesUnder(dir: string): string[] {
   return allFilesUnder(dir).filter((path) => /\.(ndjson|jsonl|json|log|logfmt|csv|tsv|txt)$/.test(path));
 }
 
-/** Every record a fixture file holds, decoded the way readRequests frames it. */
-export function recordsOf(file: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const first = lines.find((l) => l.trim() !== '');
-  if (first === undefined) return out;
-  const framing = sniffFraming(first);
-  const reader = readerFor(framing, { record: (r) => out.push(r), skip: () => {} });
+/**
+ * A fixture file's records as the pipeline frames them: the framing sniffed from its first lines,
+ * CRLF endings dropped, blank lines before the first record ignored and later ones fed only where
+ * the framing reads them; and that framing (undefined for a file of blank lines).
+ */
+export function framedRecords(file: string): { records: Record<string, unknown>[]; framing: Framing | undefined } {
+  const records: Record<string, unknown>[] = [];
+  const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+  const nonBlank = lines.filter((l) => l.trim() !== '');
+  if (nonBlank.length === 0) return { records, framing: undefined };
+  const framing = sniffFraming(nonBlank.slice(0, SNIFF_LINES));
+  const reader = readerFor(framing, { record: (r) => records.push(r), skip: () => {} });
   let started = false;
   lines.forEach((l, i) => {
     const blank = l.trim() === '';
@@ -39,7 +43,12 @@ export function recordsOf(file: string): Record<string, unknown>[] {
     reader.line(l, i + 1);
   });
   reader.end();
-  return out;
+  return { records, framing };
+}
+
+/** Every record a fixture file holds, decoded the way readRequests frames it. */
+export function recordsOf(file: string): Record<string, unknown>[] {
+  return framedRecords(file).records;
 }
 
 /** A normalised record's request; a skip fails the test, with its reason. */
