@@ -24,6 +24,7 @@ import type { ApiRequest } from '../model/request.js';
 import type { Skip } from '../model/skip.js';
 import { LineChunker, splitChunk, type ChunkItem } from '../read/chunks.js';
 import { decodedChunks, describeReadError } from '../read/lines.js';
+import { releaseBytes } from '../read/slabs.js';
 import { readBatch, type Batch } from './batch.js';
 import { decodeChunk, type ChunkOutput } from './decode-chunk.js';
 import type { DecodePool } from './decode-pool.js';
@@ -45,6 +46,7 @@ class SharedBuffers {
     return new Uint8Array(this.free.pop() ?? new SharedArrayBuffer(this.size), 0, n);
   };
   release(bytes: Uint8Array): void {
+    if (releaseBytes(bytes)) return; // a view of the slab the file was read into, not a copy
     const b = bytes.buffer;
     if (b instanceof SharedArrayBuffer && b.byteLength === this.size && this.free.length < this.keep) this.free.push(b);
   }

@@ -252,12 +252,13 @@ export class FileReading implements LineSink {
 export async function readRequests(opts: ReadOptions, onRequest: (req: ApiRequest) => void): Promise<ReadResult> {
   const shared: Shared = { opts, counters: new Counters(opts.maxSkipExamples), onRequest, first: Infinity, last: -Infinity };
   for (const source of opts.sources) {
-    const stream = source.open();
+    const inChunks = opts.pool !== undefined && opts.limitPerFile === undefined;
+    const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    const stream = inChunks && source.openShared ? source.openShared(chunkBytes) : source.open();
     const file = new FileReading(shared, source, () => stream.destroy());
-    const result =
-      opts.pool && opts.limitPerFile === undefined
-        ? await readInChunks(stream, file, opts.pool, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES)
-        : await readLines(stream, file);
+    const result = inChunks
+      ? await readInChunks(stream, file, opts.pool!, chunkBytes)
+      : await readLines(stream, file);
     file.finish(result);
   }
   return { counters: shared.counters, first: shared.first, last: shared.last };

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { isAscii } from 'node:buffer';
 import { MAX_LINE_CHARS, lineText } from './lines.js';
+import { release, retain, slabOf } from './slabs.js';
 
 /**
  * Cuts a (decompressed) byte stream into chunks of whole lines for `--jobs`: the main thread
@@ -53,7 +54,11 @@ function copyInto(out: Uint8Array, at: number, src: Uint8Array): void {
   out.set(staged, at);
 }
 
-/** Bytes received and not yet cut into chunks: a list of buffers, read without joining them. */
+/**
+ * Bytes received and not yet cut into chunks: a list of buffers, read without joining them. A
+ * buffer that views a slab (src/read/slabs.ts) brings one reference, which the queue releases
+ * once its bytes are consumed.
+ */
 export class ByteQueue {
   /** Each buffer with the absolute offset of its first byte; bytes before `start` are consumed. */
   private parts: { buf: Buffer; at: number }[] = [];
@@ -115,9 +120,17 @@ export class ByteQueue {
     return -1;
   }
 
-  /** Bytes [from, to) copied into one buffer, from `allocate` when given. */
+  /**
+   * Bytes [from, to) copied into one buffer, from `allocate` when given. With `allocate`, bytes
+   * that lie in one slab, read into it one after another, are not copied: the result views the
+   * slab and holds a reference to it (release it with `releaseBytes`).
+   */
   copy(from: number, to: number, allocate?: (n: number) => Uint8Array): Uint8Array {
     const n = to - from;
+    if (allocate) {
+      const view = this.slabView(from, to);
+      if (view) return view;
+    }
     const out = allocate ? allocate(n) : Buffer.allocUnsafe(n);
     let filled = 0;
     for (const p of this.parts) {
@@ -132,10 +145,32 @@ export class ByteQueue {
     return out;
   }
 
+  /** Bytes [from, to) as a view of the slab they lie in, one piece after another; null when they do not. */
+  private slabView(from: number, to: number): Uint8Array | null {
+    let view: { buf: Buffer; at: number } | null = null;
+    let next = -1; // where the slab's next piece must start, for the bytes to be contiguous
+    for (const p of this.parts) {
+      const pEnd = p.at + p.buf.length;
+      if (pEnd <= from) continue;
+      if (p.at >= to) break;
+      if (view === null) view = p;
+      else if (p.buf.buffer !== view.buf.buffer || p.buf.byteOffset !== next) return null;
+      next = p.buf.byteOffset + p.buf.length;
+    }
+    if (view === null) return null;
+    const slab = slabOf(view.buf);
+    if (slab === undefined) return null;
+    retain(slab);
+    return new Uint8Array(view.buf.buffer, view.buf.byteOffset + (from - view.at), to - from);
+  }
+
   /** Consumes the first `n` bytes. */
   drop(n: number): void {
     this.start += n;
-    while (this.parts.length > 0 && this.parts[0]!.at + this.parts[0]!.buf.length <= this.start) this.parts.shift();
+    while (this.parts.length > 0 && this.parts[0]!.at + this.parts[0]!.buf.length <= this.start) {
+      const slab = slabOf(this.parts.shift()!.buf);
+      if (slab) release(slab);
+    }
   }
 
   /** Removes and returns the first `n` bytes. */

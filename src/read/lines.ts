@@ -32,15 +32,16 @@ const asBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer
  */
 export async function* decodedChunks(raw: Readable, onGzip: () => void): AsyncGenerator<Buffer> {
   const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  let head = Buffer.alloc(0);
-  // Gather at least two bytes to look at the magic number.
+  let head: Buffer = Buffer.alloc(0);
+  // Gather at least two bytes to look at the magic number (joined only when the first block is
+  // shorter: a block that views a slab is passed on as it is, src/read/slabs.ts).
   while (head.length < 2) {
     const next = await it.next();
     if (next.done) {
       if (head.length) yield head;
       return;
     }
-    head = Buffer.concat([head, asBuffer(next.value)]);
+    head = head.length === 0 ? asBuffer(next.value) : Buffer.concat([head, asBuffer(next.value)]);
   }
   const rest = async function* (): AsyncGenerator<Buffer> {
     yield head;

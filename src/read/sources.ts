@@ -2,18 +2,25 @@ import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../model/errors.js';
+import { slabFileStream, startsLikeGzip } from './slabs.js';
 
 /** One input: a file, or standard input. */
 export interface Source {
   /** As shown in reports and used in finding locations: the path as given, or `<stdin>`. */
   name: string;
   open(): Readable;
+  /**
+   * For --jobs: the same bytes read into shared memory that chunks can view without a copy
+   * (src/read/slabs.ts); absent for standard input. A gzip file is read as by `open`.
+   */
+  openShared?(chunkBytes: number): Readable;
 }
 
 export const STDIN_NAME = '<stdin>';
 
 function fileSource(path: string): Source {
-  return { name: path, open: () => createReadStream(path, { highWaterMark: 256 * 1024 }) };
+  const open = (): Readable => createReadStream(path, { highWaterMark: 256 * 1024 });
+  return { name: path, open, openShared: (chunkBytes) => (startsLikeGzip(path) ? open() : slabFileStream(path, chunkBytes)) };
 }
 
 /**
