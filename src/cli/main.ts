@@ -68,7 +68,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(async (inputs: string[], flags: ScanFlags) => {
-      setExit(await runScan(inputs, flags, io));
+      setExit(await runScan(inputs, flags, io, setExit));
     });
   addInputOptions(root
     .command('detect'))
@@ -159,7 +159,8 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
   limitHeapGrowth();
   const stderr = (s: string): void => void io.stderr.write(s);
   io.stdout.on?.('error', (e: NodeJS.ErrnoException) => {
-    // A closed pipe (| head) is the reader's choice: nobody reads the rest, so stop now.
+    // A closed pipe (| head) is the reader's choice: nobody reads the rest, so stop now, with the
+    // code the whole run would have had (scan settles it before it writes its report).
     if (e.code === 'EPIPE') process.exit(code);
     throw e;
   });

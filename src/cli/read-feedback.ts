@@ -26,6 +26,11 @@ export function requireSomethingRead(counters: Counters): void {
   throw new InputError(`no request could be read: ${why}`);
 }
 
+/** Whether requireSomethingRead or requireCompleteFiles would fail. */
+export function readFailed(counters: Counters): boolean {
+  return counters.parsed === 0 || counters.files.some((f) => f.error);
+}
+
 /** Exit 3 when a file could not be read completely: an incomplete read must not pass for a clean one. */
 export function requireCompleteFiles(counters: Counters, redact: Redactor): void {
   const broken = counters.files.filter((f) => f.error);

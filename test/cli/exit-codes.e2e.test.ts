@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
 
 const DEMO = 'fixtures/demo/tyk-analytics.ndjson';
 const POLICY = 'rules/demo-policy.yaml';
@@ -138,5 +139,30 @@ describe('exit 3: input errors', () => {
     expect(doc.summary.records.parsed).toBeGreaterThan(100);
     expect(doc.summary.records.parsed).toBeLessThan(1138);
     expect(doc.summary.files[0]!.gzip).toBe(true);
+  });
+});
+
+describe('a reader that stops early (| head): the exit code of the whole run', () => {
+  /** `apiguard ARGS | READER` in bash with pipefail; apiguard's own exit status. */
+  const piped = (args: string[], reader: string): number => {
+    const quoted = args.map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('bash', ['-c', `set -o pipefail; '${process.execPath}' bin/apiguard.js ${quoted} 2>/dev/null | ${reader}; echo "\${PIPESTATUS[0]}"`], { cwd: ROOT, encoding: 'utf8' });
+    return Number(r.stdout.trim());
+  };
+
+  it.each([
+    // Streamed: the reader is gone before the first finding is written.
+    ['ndjson', 'true'],
+    ['ndjson', 'head -c 100 >/dev/null'],
+    // Written once the scan is done.
+    ['json', 'true'],
+    ['table', 'true'],
+  ])('-o %s | %s: 1 with findings at or above --fail-on, 0 without', (output, reader) => {
+    expect(piped(['scan', '-p', POLICY, DEMO, '-o', output, '--fail-on', 'high'], reader)).toBe(1);
+    expect(piped(['scan', '-p', POLICY, DEMO, '-o', output, '--fail-on', 'none'], reader)).toBe(0);
+  });
+
+  it('3 for an incomplete read, whatever the reader did', () => {
+    expect(piped(['scan', '-p', POLICY, BROKEN, '-o', 'ndjson', '--strict', '--fail-on', 'none'], 'true')).toBe(3);
   });
 });

@@ -19,7 +19,7 @@ import { scan, type TenantResult } from '../../pipeline/scan.js';
 import { parseDuration } from '../duration.js';
 import { applyInputOptions, type InputFlags } from '../input-options.js';
 import { chunkBytes, decodePool, parseJobs, type JobsFlags } from '../jobs.js';
-import { inputSources, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
+import { inputSources, readFailed, readWarnings, requireCompleteFiles, requireSomethingRead, stderrWarner } from '../read-feedback.js';
 import { VERSION } from '../version.js';
 import { writeTicketDir } from '../../tickets/files.js';
 import { ticketFor } from '../../tickets/ticket.js';
@@ -109,7 +109,11 @@ export function emptyPolicy(): Policy {
   return { file: '', timezone: 'UTC', hasInventory: false, keys: [], inventory: new Inventory(), secrets: [] };
 }
 
-export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promise<number> {
+/**
+ * `settled` hears the exit code before the report is written: should stdout's reader stop early
+ * (`| head`), the process then exits with the code of the whole run, not that of a clean one.
+ */
+export async function runScan(inputs: string[], flags: ScanFlags, io: Io, settled?: (code: number) => void): Promise<number> {
   const reporter = reporterByName(flags.output);
   if (!reporter) throw new UsageError(`--output '${flags.output}' is not one of ${REPORTERS.map((r) => r.meta.name).join(', ')}`);
   const fileOutputs = (flags.outputFile ?? []).map((spec) => {
@@ -185,7 +189,11 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     // Only clean requests become normal: accepting an anomaly is a person's decision (apiguard learn).
     onJudged: learner ? (req, flagged) => !flagged && learner.add(req) : undefined,
     onFinding: (f) => {
-      if (reporter.finding) io.stdout.write(reporter.finding(f, out));
+      if (reporter.finding) {
+        // Streamed: a reader that stops early (| head) may have seen this one, so it decides the exit code from now on.
+        if (!f.suppressed && failOn !== 'none' && severityRank(f.severity) >= severityRank(failOn)) settled?.(EXIT.findings);
+        io.stdout.write(reporter.finding(f, out));
+      }
       for (const o of streamed) writeSync(o.fd, o.reporter.finding!(f, plain));
       if (splitDir !== null) for (const o of splitStreamed) writeSync(tenantFd(o, f.request.tenant), o.reporter.finding!(f, plain));
     },
@@ -218,6 +226,8 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
     });
   const openCount = (list: typeof incidents): number => list.filter((i) => i.suppressed === null).length;
   const summary = summaryOf(aggregator, openCount(incidents), result.first, result.last);
+  const hits = failOn === 'none' ? 0 : SEVERITIES.filter((s) => severityRank(s) >= severityRank(failOn)).reduce((n, s) => n + summary.findings.bySeverity[s], 0);
+  settled?.(readFailed(counters) || (flags.strict && counters.skipped > 0) ? EXIT.input : hits > 0 ? EXIT.findings : EXIT.clean);
   writeReport(reporter, { summary, incidents }, out, (text) => io.stdout.write(text));
   if (reporter.meta.summaryToStderr) io.stderr.write(renderSummaryText(summary, err));
   for (const o of fileOutputs) {
@@ -258,13 +268,9 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io): Promi
   if (flags.strict && counters.skipped > 0) {
     throw new InputError(`--strict: ${counters.skipped} record${counters.skipped === 1 ? ' was' : 's were'} skipped`);
   }
-  if (failOn !== 'none') {
-    const threshold = severityRank(failOn);
-    const hits = SEVERITIES.filter((s) => severityRank(s) >= threshold).reduce((n, s) => n + summary.findings.bySeverity[s], 0);
-    if (hits > 0) {
-      io.stderr.write(`apiguard: ${hits} finding${hits === 1 ? '' : 's'} at or above ${failOn} (exit 1)\n`);
-      return EXIT.findings;
-    }
+  if (hits > 0) {
+    io.stderr.write(`apiguard: ${hits} finding${hits === 1 ? '' : 's'} at or above ${failOn} (exit 1)\n`);
+    return EXIT.findings;
   }
   return EXIT.clean;
 }
