@@ -11,7 +11,8 @@ export interface Source {
   open(): Readable;
   /**
    * For --jobs: the same bytes read into shared memory that chunks can view without a copy
-   * (src/read/slabs.ts); absent for standard input. A gzip file is read as by `open`.
+   * (src/read/slabs.ts); absent for standard input. A gzip file, and anything but a regular file
+   * (a FIFO), is read as by `open`.
    */
   openShared?(chunkBytes: number): Readable;
 }
@@ -20,7 +21,11 @@ export const STDIN_NAME = '<stdin>';
 
 function fileSource(path: string): Source {
   const open = (): Readable => createReadStream(path, { highWaterMark: 256 * 1024 });
-  return { name: path, open, openShared: (chunkBytes) => (startsLikeGzip(path) ? open() : slabFileStream(path, chunkBytes)) };
+  // Slabs need positioned reads, so a regular file: not a FIFO such as bash's <(zcat ...), which
+  // is read once, as it comes.
+  const openShared = (chunkBytes: number): Readable =>
+    statSync(path, { throwIfNoEntry: false })?.isFile() && !startsLikeGzip(path) ? slabFileStream(path, chunkBytes) : open();
+  return { name: path, open, openShared };
 }
 
 /**

@@ -6,6 +6,7 @@
  * in chunks of a few records (APIGUARD_CHUNK_BYTES) so that rate and quota windows, out-of-order
  * runs and CSV records with quoted line breaks all cross chunk boundaries, many times.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,27 @@ describe('scan --jobs 1, 2 and 4 give the same bytes', () => {
   it('on standard input, plain and gzipped', SLOW, () => {
     expectSame(scanAll(['-'], [], readFileSync(ndjson)));
     expectSame(scanAll(['-'], [], readFileSync(gz)));
+  });
+
+  it("on a FIFO, as bash's <(zcat ...) gives: read once as it comes, plain and gzipped", SLOW, () => {
+    const plain = JSON.parse(ndjsonRuns()['1']!.stdout) as Report;
+    for (const file of [ndjson, gz]) {
+      const fifo = join(root, `fifo-${Math.random().toString(36).slice(2)}`);
+      execFileSync('mkfifo', [fifo]);
+      const runs: Record<string, Run> = {};
+      for (const jobs of JOBS) {
+        // A writer per run: the scan reads the FIFO to its end once.
+        const writer = spawn('sh', ['-c', 'cat "$0" > "$1"', file, fifo], { stdio: 'ignore' });
+        const r = runCli(['scan', '-p', policy, fifo, '-o', 'json', '--fail-on', 'none', '--jobs', jobs], { env: { APIGUARD_CHUNK_BYTES: CHUNK_BYTES } });
+        writer.kill();
+        runs[jobs] = { ...r, files: {} };
+      }
+      expectSame(runs);
+      const got = JSON.parse(runs['2']!.stdout) as Report;
+      expect(got.summary.records.parsed).toBe(RECORDS);
+      expect(got.incidents.map((i) => i.id)).toEqual(plain.incidents.map((i) => i.id));
+      expect(got.summary.skipExamples.map((e) => e.line)).toEqual(plain.summary.skipExamples.map((e) => e.line));
+    }
   });
 
   it('with late records (a reorder window shorter than the jitter), as a table', SLOW, () => {
