@@ -93,6 +93,33 @@ describe('inputs', () => {
     expect(strip(out)).toEqual(strip(sorted));
   });
 
+  it('says how to merge when several files overlap in time and records came late', () => {
+    // Two gateway nodes' logs of the same hours: the demo's lines split alternately.
+    const lines = demoText.trimEnd().split('\n');
+    const node1 = join(tmp, 'node1.ndjson');
+    const node2 = join(tmp, 'node2.ndjson');
+    writeFileSync(node1, lines.filter((_, i) => i % 2 === 0).join('\n') + '\n');
+    writeFileSync(node2, lines.filter((_, i) => i % 2 === 1).join('\n') + '\n');
+    const two = runCli(['scan', '-p', POLICY, node1, node2, '--fail-on', 'none', '-o', 'ndjson']);
+    expect(two.stderr).toMatch(/Late: +\d+ records arrived after later ones were judged/);
+    expect(two.stderr).toContain('files are read one after another: merge logs of several nodes by time first (README: Time order)');
+    // One file, and two files that do not overlap, say nothing of it.
+    const one = runCli(['scan', '-p', POLICY, DEMO, '--fail-on', 'none', '-o', 'ndjson']);
+    expect(one.stderr).not.toContain('Late:');
+    const first = join(tmp, 'first-half.ndjson');
+    const second = join(tmp, 'second-half.ndjson');
+    writeFileSync(first, lines.slice(0, 500).join('\n') + '\n');
+    writeFileSync(second, lines.slice(500).join('\n') + '\n');
+    const halves = runCli(['scan', '-p', POLICY, first, second, '--fail-on', 'none', '-o', 'ndjson']);
+    expect(halves.stderr).not.toContain('Late:');
+    const withoutLine = (stdout: string): string[] =>
+      findings(stdout).map((l) => {
+        const { line: _line, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        return JSON.stringify(rest);
+      });
+    expect(withoutLine(halves.stdout)).toEqual(withoutLine(one.stdout));
+  });
+
   it('gives the same bytes on every run', () => {
     const a = runCli(['scan', '-p', POLICY, DEMO, '-o', 'json']);
     const b = runCli(['scan', '-p', POLICY, DEMO, '-o', 'json']);

@@ -166,11 +166,24 @@ describe('renderSummaryText', () => {
     expect(lines[8]).toBe(
       '  Late:      1 record arrived after later ones were judged (beyond --reorder-window); their rate/quota counts are approximate',
     );
-    expect(lines[9]).toMatch(/^ {2}Period: /);
+    // Two files: the likeliest cause is named.
+    expect(lines[9]).toBe('             files are read one after another: merge logs of several nodes by time first (README: Time order)');
+    expect(lines[10]).toMatch(/^ {2}Period: /);
 
     counters.late = 2_500;
     const text = renderSummaryText(buildSummary({ ...base, counters, aggregator }), ctx());
     expect(text).toContain('  Late:      2,500 records arrived after later ones were judged');
+  });
+
+  it('names merging only when several files were read', () => {
+    const counters = new Counters();
+    const a = counters.startFile('logs/a.ndjson');
+    a.format = 'tyk-analytics';
+    a.records = a.parsed = 10;
+    counters.late = 3;
+    const text = renderSummaryText(buildSummary({ ...base, counters, aggregator: new IncidentAggregator() }), ctx());
+    expect(text).toContain('  Late:      3 records arrived after later ones were judged');
+    expect(text).not.toContain('merge logs');
   });
 
   it('says which checks ran and which need a policy when there is none, and how to draft one', () => {
