@@ -15,10 +15,10 @@ const READING_COMMANDS = new Set(['scan', 'learn', 'init', 'triage']);
  * How many workers to start, judged from the raw arguments alone: a command that reads logs,
  * --jobs (default: the cores) above 1, and more than a few chunks of plain files among the
  * arguments (any argument that names a file, an option's value such as the policy too: telling
- * them apart needs the parsed command line). Only a guess: the pool decides again from the parsed command line (decodePool in
- * jobs.ts) and takes these workers only when it wants workers; a wrong guess costs an idle
- * thread's start-up, never a result. Anything unusual (a bad --jobs) starts none and is left to
- * the CLI to report.
+ * them apart needs the parsed command line). Only a guess: the pool decides again from the
+ * parsed command line (decodePool in jobs.ts) and takes these workers only when it wants
+ * workers; a wrong guess costs an idle thread's start-up, never a result. Anything unusual (a
+ * bad --jobs) starts none and is left to the CLI to report.
  */
 export function prestartCount(argv: readonly string[], env: NodeJS.ProcessEnv, cores = os.availableParallelism()): number {
   const args = argv.slice(2);

@@ -23,8 +23,10 @@ function fileSource(path: string): Source {
   const open = (): Readable => createReadStream(path, { highWaterMark: 256 * 1024 });
   // Slabs need positioned reads, so a regular file: not a FIFO such as bash's <(zcat ...), which
   // is read once, as it comes.
-  const openShared = (chunkBytes: number): Readable =>
-    statSync(path, { throwIfNoEntry: false })?.isFile() && !startsLikeGzip(path) ? slabFileStream(path, chunkBytes) : open();
+  const openShared = (chunkBytes: number): Readable => {
+    const regular = statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+    return regular && !startsLikeGzip(path) ? slabFileStream(path, chunkBytes) : open();
+  };
   return { name: path, open, openShared };
 }
 

@@ -105,7 +105,8 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
   if (s.records.late > 0) {
     lines.push(c.yellow(`  Late:      ${plural(s.records.late, 'record')} arrived after later ones were judged (beyond --reorder-window); their rate/quota counts are approximate`));
     // The likeliest cause with several files: nodes' logs of the same hours, read one after another.
-    if (s.files.length > 1) lines.push(c.yellow('             files are read one after another: merge logs of several nodes by time first (README: Time order)'));
+    const hint = 'files are read one after another: merge logs of several nodes by time first (README: Time order)';
+    if (s.files.length > 1) lines.push(c.yellow(`             ${hint}`));
   }
   if (s.period.since || s.period.until) {
     lines.push(`  Window:    ${s.period.since ?? 'start'} to ${s.period.until ?? 'end'} (--since/--until); ${plural(s.records.outsidePeriod, 'request')} outside it not judged`);

@@ -132,6 +132,8 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io, settle
   if (failOn !== 'none' && !SEVERITIES.includes(failOn)) {
     throw new UsageError(`--fail-on '${flags.failOn}' is not one of ${SEVERITIES.join(', ')}, none`);
   }
+  /** Whether a finding of this severity counts towards exit 1. */
+  const fails = (s: Severity): boolean => failOn !== 'none' && severityRank(s) >= severityRank(failOn);
   const { format, noHeader } = applyInputOptions(flags);
   const reorderWindowMs = parseDuration(flags.reorderWindow, '--reorder-window');
   const jobs = parseJobs(flags.jobs);
@@ -191,7 +193,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io, settle
     onFinding: (f) => {
       if (reporter.finding) {
         // Streamed: a reader that stops early (| head) may have seen this one, so it decides the exit code from now on.
-        if (!f.suppressed && failOn !== 'none' && severityRank(f.severity) >= severityRank(failOn)) settled?.(EXIT.findings);
+        if (!f.suppressed && fails(f.severity)) settled?.(EXIT.findings);
         io.stdout.write(reporter.finding(f, out));
       }
       for (const o of streamed) writeSync(o.fd, o.reporter.finding!(f, plain));
@@ -226,7 +228,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io, settle
     });
   const openCount = (list: typeof incidents): number => list.filter((i) => i.suppressed === null).length;
   const summary = summaryOf(aggregator, openCount(incidents), result.first, result.last);
-  const hits = failOn === 'none' ? 0 : SEVERITIES.filter((s) => severityRank(s) >= severityRank(failOn)).reduce((n, s) => n + summary.findings.bySeverity[s], 0);
+  const hits = SEVERITIES.filter(fails).reduce((n, s) => n + summary.findings.bySeverity[s], 0);
   settled?.(readFailed(counters) || (flags.strict && counters.skipped > 0) ? EXIT.input : hits > 0 ? EXIT.findings : EXIT.clean);
   writeReport(reporter, { summary, incidents }, out, (text) => io.stdout.write(text));
   if (reporter.meta.summaryToStderr) io.stderr.write(renderSummaryText(summary, err));
