@@ -83,7 +83,9 @@ export function ownText(req: ApiRequest, record: object): ApiRequest {
   if (!copying || !fromLine(record)) return req;
   const id = req.identity;
   parts.length = 0;
-  collect(req.ip);
+  // An address with a colon is IPv6 text that normaliseIp formatted or took from its cache: its
+  // own string already, shared by the requests of that client (and its hash computed once).
+  if (req.ip.indexOf(':') < 0) collect(req.ip);
   collect(req.method);
   collect(req.path);
   collect(req.userAgent);
@@ -97,7 +99,7 @@ export function ownText(req: ApiRequest, record: object): ApiRequest {
   if (parts.length === 0) return req;
   copy = parts.join('');
   at = 0;
-  req.ip = take(req.ip);
+  if (req.ip.indexOf(':') < 0) req.ip = take(req.ip);
   req.method = take(req.method);
   req.path = take(req.path);
   req.userAgent = take(req.userAgent);

@@ -116,6 +116,8 @@ const MAX_CACHED = 16_384;
  * Turns a logged client address into canonical IP text, or '' when there is none to be had.
  * Accepts what gateways write: `a.b.c.d`, `a.b.c.d:port`, bare IPv6, `[v6]:port`, `v6%zone`,
  * and a comma list (X-Forwarded-For style), of which the left-most entry is the client.
+ * Only a plain dotted quad comes back as `raw` itself; any other address (IPv6 text, a colon in
+ * it) is a string of its own, never a slice of `raw` (ownText in src/formats/fields.ts relies on it).
  */
 export function normaliseIp(raw: string): string {
   // Fast path: a plain dotted quad is already canonical.
