@@ -7,7 +7,7 @@ import { WhenJudge } from './when.js';
 import { SEVERITIES, VALID, type Finding, type Outcome, type Severity, type Verdict } from '../model/finding.js';
 import type { ApiRequest } from '../model/request.js';
 import { identityGroup, maskSecret, redactSecret, unknownIdentityLabel } from '../normalise/identity.js';
-import type { Policy } from '../policy/policy.js';
+import type { KeyEntry, Policy } from '../policy/policy.js';
 
 function outcomeOf(status: number): Outcome {
   if (status >= 400) return 'blocked';
@@ -27,8 +27,32 @@ const merge = (...verdicts: Verdict[]): { reasons: string[]; groups: string[] } 
 });
 
 /**
- * Judges requests, given in time order, on Who / Where / What / When and looks the result up in
- * the decision table. Returns the finding, or null for a clean request.
+ * What `prejudge` found out of time order, for `finish`: for most requests (Who, Where and What
+ * valid, no raw key in the record) just the key's entry, so nothing is allocated; else the
+ * verdicts. Null without a key inventory: the log-only checks are stateful, so all is judged in
+ * `finish`.
+ */
+export type Prejudged = KeyEntry | Verdicts | null;
+
+/** The order-free verdicts of a request that is not simply valid on all three (or shows a raw key). */
+export class Verdicts {
+  constructor(
+    readonly entry: KeyEntry | undefined,
+    readonly who: Verdict,
+    readonly where: Verdict,
+    readonly what: Verdict,
+    /** The record shows a raw key: `exposure` has a finding to make. */
+    readonly exposed: boolean,
+  ) {}
+}
+
+/**
+ * Judges requests on Who / Where / What / When and looks the result up in the decision table.
+ * Who, Where and What depend on the request and the policy alone, so `prejudge` works them out
+ * as a request arrives, while its text is still in the processor's caches; When (rate, quota)
+ * depends on the requests before it, so `finish` does it in time order. The time-order window
+ * holds minutes of requests, and a request released from it is no longer in any cache: most
+ * clean requests are then finished without touching the request at all.
  */
 export class Judge {
   private readonly when = new WhenJudge();
@@ -45,24 +69,48 @@ export class Judge {
     this.logOnly = policy.hasInventory ? null : new LogOnlyChecks();
   }
 
+  /** Judges one request, requests given in time order: `prejudge` and `finish` at once. Returns the finding, or null for a clean request. */
   judge(req: ApiRequest): Finding | null {
-    const entry = this.logOnly ? undefined : this.policy.inventory.lookup(req.identity);
+    return this.finish(req, this.prejudge(req), req.time);
+  }
+
+  /** The order-free part (Who, Where, What), in any order; once per request. */
+  prejudge(req: ApiRequest): Prejudged {
+    if (this.logOnly) return null;
+    const entry = this.policy.inventory.lookup(req.identity);
+    const who = judgeWho(req, entry);
+    let where = VALID;
+    let what = VALID;
+    if (who.valid && entry !== undefined) {
+      // A format without a client IP, or without method and path, cannot be checked on that axis.
+      if (req.ip === '') this.unchecked.where++;
+      else where = judgeWhere(req, entry);
+      if (req.path === '') this.unchecked.what++;
+      else what = judgeWhat(req, entry);
+    }
+    const exposed = req.exposedKey !== undefined && req.exposedKey !== '';
+    if (entry !== undefined && who.valid && where.valid && what.valid && !exposed) return entry;
+    return new Verdicts(entry, who, where, what, exposed);
+  }
+
+  /**
+   * The rest, in time order: When, the table, the finding. `time` is `req.time` (the time-order
+   * window keeps it apart, so that a clean request is finished without reading the request).
+   */
+  finish(req: ApiRequest, pre: Prejudged, time: number): Finding | null {
+    let entry: KeyEntry | undefined;
     let who = VALID;
     let where = VALID;
     let what = VALID;
     let when = VALID;
-    if (this.logOnly) {
-      ({ who, where, when } = this.logOnly.judge(req));
+    if (pre === null) {
+      ({ who, where, when } = this.logOnly!.judge(req));
       if (who.valid && this.extraWhen) when = combine(when, this.extraWhen(req));
     } else {
-      who = judgeWho(req, entry);
+      if (pre instanceof Verdicts) ({ entry, who, where, what } = pre);
+      else entry = pre;
       if (who.valid && entry !== undefined) {
-        // A format without a client IP, or without method and path, cannot be checked on that axis.
-        if (req.ip === '') this.unchecked.where++;
-        else where = judgeWhere(req, entry);
-        if (req.path === '') this.unchecked.what++;
-        else what = judgeWhat(req, entry);
-        when = this.when.judge(req, entry); // always: every valid-Who request counts towards rate and quota
+        when = this.when.judge(time, entry); // always: every valid-Who request counts towards rate and quota
         if (this.extraWhen) when = combine(when, this.extraWhen(req));
       }
     }
@@ -87,6 +135,11 @@ export class Judge {
       reasons,
       groups,
     });
+  }
+
+  /** Whether `exposure` may have a finding for a request `prejudge` gave `pre`. */
+  mayExpose(req: ApiRequest, pre: Prejudged): boolean {
+    return pre === null ? req.exposedKey !== undefined && req.exposedKey !== '' : pre instanceof Verdicts && pre.exposed;
   }
 
   /**

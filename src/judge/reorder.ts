@@ -6,20 +6,24 @@ import type { ApiRequest } from '../model/request.js';
  * held until the newest time seen is `windowMs` past it, then released in (time, arrival) order.
  * One that arrives after requests later than it were released is "late": it is released at once
  * and counted, and its rate/quota position is the best the held state can give.
+ * Each request travels with a tag (what was worked out on its arrival) and is released with it
+ * and its time, read from here: a request held for minutes is out of every cache.
  * Memory: the requests of one window, not of the input.
  */
-export class Reorderer {
-  // A 4-ary min-heap on (time, arrival), in three parallel arrays: the keys are read without
+export class Reorderer<Tag> {
+  // A 4-ary min-heap on (time, arrival), in parallel arrays: the keys are read without
   // touching the requests, elements move by shifting a hole rather than by swaps, and a node's
   // four children share a cache line (half the levels of a binary heap; this runs between the
   // decoding of records, with cold caches).
   private readonly reqs: ApiRequest[] = [];
+  private readonly tags: Tag[] = [];
   private readonly times: number[] = [];
   private readonly seqs: number[] = [];
   // Requests that arrive no earlier than every request in this queue (~40% of a gateway log,
   // all of a sorted one) wait in arrival order here instead: appending and taking are O(1), and
   // the heap holds only the stragglers. Taken from `head`; compacted now and then.
   private readonly runReqs: ApiRequest[] = [];
+  private readonly runTags: Tag[] = [];
   private readonly runTimes: number[] = [];
   private readonly runSeqs: number[] = [];
   private head = 0;
@@ -30,30 +34,32 @@ export class Reorderer {
 
   constructor(
     private readonly windowMs: number,
-    private readonly release: (req: ApiRequest) => void,
+    /** Gets each request with the tag it was pushed with, and its time (read here, not from the request). */
+    private readonly release: (req: ApiRequest, tag: Tag, time: number) => void,
   ) {}
 
-  push(req: ApiRequest): void {
+  push(req: ApiRequest, tag: Tag): void {
     const time = req.time;
     if (time < this.lastReleased) {
       this.late++;
-      this.release(req);
+      this.release(req, tag, time);
       return;
     }
     if (time > this.newest) this.newest = time;
     // Fast path: nothing held and already in order with no window: pass straight through.
     if (this.windowMs === 0 && this.held === 0) {
       this.lastReleased = time;
-      this.release(req);
+      this.release(req, tag, time);
       return;
     }
     const runTimes = this.runTimes;
     if (runTimes.length === this.head || time >= runTimes[runTimes.length - 1]!) {
       this.runReqs.push(req);
+      this.runTags.push(tag);
       runTimes.push(time);
       this.runSeqs.push(this.seq++);
     } else {
-      this.insert(req, time, this.seq++);
+      this.insert(req, tag, time, this.seq++);
     }
     const horizon = this.newest - this.windowMs;
     for (;;) {
@@ -90,28 +96,40 @@ export class Reorderer {
 
   private releaseNext(fromRun: boolean): void {
     let next: ApiRequest;
+    let tag: Tag;
+    let time: number;
     if (fromRun) {
-      next = this.runReqs[this.head]!;
-      this.runReqs[this.head++] = undefined as unknown as ApiRequest; // released: not kept alive here
+      const head = this.head;
+      next = this.runReqs[head]!;
+      tag = this.runTags[head]!;
+      time = this.runTimes[head]!;
+      // Released: not kept alive here.
+      this.runReqs[head] = undefined as unknown as ApiRequest;
+      this.runTags[head] = undefined as Tag;
+      this.head++;
       if (this.head === this.runReqs.length) {
-        this.runReqs.length = this.runTimes.length = this.runSeqs.length = this.head = 0;
+        this.runReqs.length = this.runTags.length = this.runTimes.length = this.runSeqs.length = this.head = 0;
       } else if (this.head >= 4096 && 2 * this.head >= this.runReqs.length) {
         this.runReqs.splice(0, this.head);
+        this.runTags.splice(0, this.head);
         this.runTimes.splice(0, this.head);
         this.runSeqs.splice(0, this.head);
         this.head = 0;
       }
     } else {
+      time = this.times[0]!;
+      tag = this.tags[0]!;
       next = this.pop();
     }
-    this.lastReleased = next.time;
-    this.release(next);
+    this.lastReleased = time;
+    this.release(next, tag, time);
   }
 
-  private insert(req: ApiRequest, time: number, seq: number): void {
-    const { reqs, times, seqs } = this;
+  private insert(req: ApiRequest, tag: Tag, time: number, seq: number): void {
+    const { reqs, tags, times, seqs } = this;
     let i = reqs.length;
     reqs.push(req);
+    tags.push(tag);
     times.push(time);
     seqs.push(seq);
     while (i > 0) {
@@ -119,19 +137,23 @@ export class Reorderer {
       const pt = times[parent]!;
       if (pt < time || (pt === time && seqs[parent]! < seq)) break;
       reqs[i] = reqs[parent]!;
+      tags[i] = tags[parent]!;
       times[i] = pt;
       seqs[i] = seqs[parent]!;
       i = parent;
     }
     reqs[i] = req;
+    tags[i] = tag;
     times[i] = time;
     seqs[i] = seq;
   }
 
+  /** Takes the heap's top (its tag and time: read them first). */
   private pop(): ApiRequest {
-    const { reqs, times, seqs } = this;
+    const { reqs, tags, times, seqs } = this;
     const top = reqs[0]!;
     const req = reqs.pop()!;
+    const tag = tags.pop()!;
     const time = times.pop()!;
     const seq = seqs.pop()!;
     const n = reqs.length;
@@ -156,11 +178,13 @@ export class Reorderer {
       }
       if (time < ct || (time === ct && seq < cs)) break;
       reqs[i] = reqs[child]!;
+      tags[i] = tags[child]!;
       times[i] = ct;
       seqs[i] = cs;
       i = child;
     }
     reqs[i] = req;
+    tags[i] = tag;
     times[i] = time;
     seqs[i] = seq;
     return top;

@@ -1,5 +1,4 @@
 import { VALID, type Verdict } from '../model/finding.js';
-import type { ApiRequest } from '../model/request.js';
 import type { KeyEntry } from '../policy/policy.js';
 import { DAY, ZoneClock, weekdayOf } from '../policy/zone.js';
 
@@ -75,14 +74,15 @@ export class WhenJudge {
   private readonly rates: (RateWindow | undefined)[] = [];
   private readonly quotas: (QuotaDays | undefined)[] = [];
 
-  judge(req: ApiRequest, entry: KeyEntry): Verdict {
+  /** `time`: the request's, epoch ms. */
+  judge(time: number, entry: KeyEntry): Verdict {
     // Built only when a check fails: most requests pass all three.
     let reasons: string[] | null = null;
     let groups: string[] | null = null;
 
     const schedule = entry.schedule;
     if (schedule !== null) {
-      const local = schedule.clock.wallClock(req.time);
+      const local = schedule.clock.wallClock(time);
       const day = Math.floor(local / DAY);
       const minute = Math.floor((local - day * DAY) / 60_000);
       const weekday = weekdayOf(day);
@@ -98,7 +98,7 @@ export class WhenJudge {
     if (rate !== null) {
       const w = (this.rates[entry.index] ??= new RateWindow());
       const cap = rate.limit + RATE_SLACK;
-      const n = w.add(req.time, rate.windowMs, cap);
+      const n = w.add(time, rate.windowMs, cap);
       if (n > rate.limit) {
         const nth = n >= cap ? `more than the ${ordinal(cap - 1)}` : ordinal(n);
         (reasons ??= []).push(`${nth} request in ${rate.windowLabel}, limit ${rate.limit}`);
@@ -108,7 +108,7 @@ export class WhenJudge {
 
     const quota = entry.quota;
     if (quota !== null) {
-      const day = Math.floor(quota.clock.wallClock(req.time) / DAY);
+      const day = Math.floor(quota.clock.wallClock(time) / DAY);
       const n = (this.quotas[entry.index] ??= new QuotaDays()).add(day);
       if (n > quota.limit) {
         (reasons ??= []).push(`${ordinal(n)} request on ${ZoneClock.dayLabel(day)} (${quota.clock.zone}), quota ${quota.limit}/1d`);

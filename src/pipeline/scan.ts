@@ -6,7 +6,7 @@
  */
 import type { Counters } from '../aggregate/counters.js';
 import { IncidentAggregator } from '../aggregate/incidents.js';
-import { Judge } from '../judge/judge.js';
+import { Judge, type Prejudged } from '../judge/judge.js';
 import { Reorderer } from '../judge/reorder.js';
 import type { Finding } from '../model/finding.js';
 import type { ApiRequest } from '../model/request.js';
@@ -74,9 +74,10 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     opts.onFinding?.(finding);
     return true;
   };
-  const reorder = new Reorderer(opts.reorderWindowMs, (req) => {
-    const flagged = report(judge.judge(req));
-    const exposed = req.exposedKey ? report(judge.exposure(req)) : false;
+  // Who, Where and What as each request arrives; When and the findings in time order.
+  const reorder = new Reorderer<Prejudged>(opts.reorderWindowMs, (req, pre, time) => {
+    const flagged = report(judge.finish(req, pre, time));
+    const exposed = judge.mayExpose(req, pre) ? report(judge.exposure(req)) : false;
     opts.onJudged?.(req, flagged || exposed);
   });
   const read = await readRequests(opts, (req) => {
@@ -92,7 +93,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
       if (req.time < t.first) t.first = req.time;
       if (req.time > t.last) t.last = req.time;
     }
-    reorder.push(req);
+    reorder.push(req, judge.prejudge(req));
   });
   reorder.flush();
   read.counters.late = reorder.late;

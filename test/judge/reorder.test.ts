@@ -7,10 +7,10 @@ const at = (sec: number, line: number) => request({ time: sec * 1000, line });
 describe('Reorderer', () => {
   it('releases in time order, ties in arrival order, once the window has passed', () => {
     const out: number[] = [];
-    const r = new Reorderer(10_000, (req) => out.push(req.line));
-    [at(5, 1), at(3, 2), at(5, 3), at(4, 4)].forEach((x) => r.push(x));
+    const r = new Reorderer<null>(10_000, (req) => out.push(req.line));
+    [at(5, 1), at(3, 2), at(5, 3), at(4, 4)].forEach((x) => r.push(x, null));
     expect(out).toEqual([]); // nothing is 10 s older than the newest yet
-    r.push(at(14, 5)); // horizon 4 s: releases 3 s and 4 s
+    r.push(at(14, 5), null); // horizon 4 s: releases 3 s and 4 s
     expect(out).toEqual([2, 4]);
     r.flush();
     expect(out).toEqual([2, 4, 1, 3, 5]);
@@ -19,10 +19,10 @@ describe('Reorderer', () => {
 
   it('counts a record that arrives after later ones were released as late, and still releases it', () => {
     const out: number[] = [];
-    const r = new Reorderer(1_000, (req) => out.push(req.line));
-    r.push(at(10, 1));
-    r.push(at(20, 2)); // releases 10
-    r.push(at(5, 3)); // older than what was released
+    const r = new Reorderer<null>(1_000, (req) => out.push(req.line));
+    r.push(at(10, 1), null);
+    r.push(at(20, 2), null); // releases 10
+    r.push(at(5, 3), null); // older than what was released
     r.flush();
     expect(out).toEqual([1, 3, 2]);
     expect(r.late).toBe(1);
@@ -30,9 +30,9 @@ describe('Reorderer', () => {
 
   it('with a zero window passes in-order input straight through', () => {
     const out: number[] = [];
-    const r = new Reorderer(0, (req) => out.push(req.line));
-    r.push(at(1, 1));
-    r.push(at(2, 2));
+    const r = new Reorderer<null>(0, (req) => out.push(req.line));
+    r.push(at(1, 1), null);
+    r.push(at(2, 2), null);
     expect(out).toEqual([1, 2]);
   });
 
@@ -46,8 +46,8 @@ describe('Reorderer', () => {
       [lines[i], lines[j]] = [lines[j]!, lines[i]!];
     }
     const out: number[] = [];
-    const r = new Reorderer(1_000_000, (req) => out.push(req.line));
-    for (const l of lines) r.push(at(l, l));
+    const r = new Reorderer<null>(1_000_000, (req) => out.push(req.line));
+    for (const l of lines) r.push(at(l, l), null);
     r.flush();
     expect(out).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
   });
@@ -62,9 +62,18 @@ describe('Reorderer', () => {
     for (const [windowMs, grain] of [[0, 1], [1, 1], [500, 1], [3_000, 1], [60_000, 1], [0, 1000], [1_000, 1000], [3_000, 1000]] as const) {
       const times = Array.from({ length: 3000 }, (_, i) => Math.floor((Math.max(0, i * 100 + Math.floor((rand() - 0.5) * 8000)) - (rand() < 0.01 ? 20_000 : 0)) / grain) * grain);
       const out: number[] = [];
-      const r = new Reorderer(windowMs, (req) => out.push(req.line));
-      times.forEach((t, i) => r.push(at(t / 1000, i)));
+      // Each request comes back with its own tag and time, wherever it sat in the queue or the heap.
+      const mismatched: number[] = [];
+      const r = new Reorderer<{ line: number; time: number }>(windowMs, (req, tag, time) => {
+        out.push(req.line);
+        if (tag.line !== req.line || time !== req.time) mismatched.push(req.line);
+      });
+      times.forEach((t, i) => {
+        const req = at(t / 1000, i);
+        r.push(req, { line: i, time: req.time });
+      });
       r.flush();
+      expect(mismatched).toEqual([]);
 
       // The reference: hold everything, release in (time, arrival) order once the window has passed.
       const expected: number[] = [];
