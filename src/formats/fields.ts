@@ -55,13 +55,18 @@ export function skipTextCopies(): void {
 
 /** Slices shorter than this are copies already (V8 shares the parent's characters from 13 on). */
 const SHARED_SLICE_MIN = 13;
-/** The request's long strings, joined into one copy. */
-const parts: string[] = [];
+/**
+ * The request's long strings, joined into one copy. A fixed array, emptied by overwriting: setting
+ * its length to 0 would drop its backing store, and every request would allocate a new one.
+ */
+const PARTS = 11;
+const parts: string[] = Array.from({ length: PARTS }, () => '');
+let collected = 0;
 let copy = '';
 let at = 0;
 
 function collect(v: string): void {
-  if (v.length >= SHARED_SLICE_MIN) parts.push(v);
+  if (v.length >= SHARED_SLICE_MIN) parts[collected++] = v;
 }
 
 function take(v: string): string {
@@ -82,7 +87,7 @@ function take(v: string): string {
 export function ownText(req: ApiRequest, record: object): ApiRequest {
   if (!copying || !fromLine(record)) return req;
   const id = req.identity;
-  parts.length = 0;
+  collected = 0;
   // An address with a colon is IPv6 text that normaliseIp formatted or took from its cache: its
   // own string already, shared by the requests of that client (and its hash computed once).
   if (req.ip.indexOf(':') < 0) collect(req.ip);
@@ -96,7 +101,8 @@ export function ownText(req: ApiRequest, record: object): ApiRequest {
   collect(id.hash);
   collect(id.id);
   collect(id.alias);
-  if (parts.length === 0) return req;
+  if (collected === 0) return req;
+  for (let i = collected; i < PARTS; i++) parts[i] = '';
   copy = parts.join('');
   at = 0;
   if (req.ip.indexOf(':') < 0) req.ip = take(req.ip);
