@@ -249,3 +249,56 @@ describe('severity and outcome', () => {
     expect(judgeOne(request({ identity: alice, ip: '203.0.113.9' }))?.keyLabel).toBe('alice');
   });
 });
+
+describe('prejudge and finish', () => {
+  it('Who, Where and What judged in arrival order, the rest in time order: the findings of judging in time order', () => {
+    // A mix of every row, exposures and late-revoked keys, arriving out of time order.
+    const base = Date.parse('2026-11-19T09:00:00Z');
+    let seed = 5;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n); // the high bits: an LCG's low bits repeat in short cycles
+    };
+    const identities = [alice, { alias: 'bob' }, { alias: 'carol' }, { hash: 'deadbeefcafef00d' }, {}];
+    const ips = ['10.20.0.15', '203.0.113.9', '2001:db8:20::7', '2001:db8:99::1', ''];
+    const paths = ['/elastic/logs/_search', '/elastic/_security/user', '/virustotal/api/v3/files', ''];
+    const reqs = Array.from({ length: 400 }, (_, i) =>
+      request({
+        identity: identities[rand(identities.length)]!,
+        ip: ips[rand(ips.length)]!,
+        method: rand(3) === 0 ? 'POST' : 'GET',
+        path: paths[rand(paths.length)]!,
+        time: base + rand(40) * 20_000,
+        line: i + 1,
+        ...(rand(10) === 0 ? { exposedIn: 'query api_key', exposedKey: 'sk_live_abcdefghijklmnop' } : {}),
+      }),
+    );
+    const inOrder = [...reqs].sort((a, b) => a.time - b.time || a.line - b.line);
+    const summary = (f: Finding | null) => (f ? `${f.request.line} ${f.row} ${f.severity} ${f.keyLabel} ${f.reasons.join('; ')}` : null);
+
+    const one = newJudge();
+    const expected = inOrder.map((r) => [summary(one.judge({ ...r })), summary(r.exposedKey ? one.exposure({ ...r }) : null)]);
+
+    const split = newJudge();
+    const pre = new Map(reqs.map((r) => [r.line, split.prejudge(r)]));
+    const got = inOrder.map((r) => {
+      const p = pre.get(r.line)!;
+      return [summary(split.finish(r, p, r.time)), summary(split.mayExpose(r, p) ? split.exposure(r) : null)];
+    });
+    expect(got).toEqual(expected);
+    expect(split.unchecked).toEqual(one.unchecked);
+    expect(expected.flat().filter((d) => d !== null).length).toBeGreaterThan(100); // the mix does make findings
+    expect(new Set(expected.map(([d]) => d?.split(' ')[1]))).toEqual(new Set([undefined, 'unauthenticated', 'wrong-workstation', 'key-compromised', 'invalid-for-role', 'when-violation']));
+  });
+
+  it('a request valid on Who, Where and What and without a raw key is prejudged to just its key entry', () => {
+    const judge = newJudge();
+    const req = request({ identity: alice, at: '2026-11-19T09:00:00Z' });
+    const clean = judge.prejudge(req);
+    expect(clean).toBe(judge.policy.inventory.lookup(req.identity));
+    expect(clean).toBeDefined();
+    const exposed = judge.prejudge(request({ identity: alice, at: '2026-11-19T09:00:00Z', exposedIn: 'query api_key', exposedKey: 'x-secret-0001' }));
+    expect(judge.mayExpose(request(), exposed)).toBe(true);
+    expect(judge.mayExpose(request(), clean)).toBe(false);
+  });
+});
