@@ -69,7 +69,10 @@ export class Judge {
     this.logOnly = policy.hasInventory ? null : new LogOnlyChecks();
   }
 
-  /** Judges one request, requests given in time order: `prejudge` and `finish` at once. Returns the finding, or null for a clean request. */
+  /**
+   * Judges one request (requests given in time order): `prejudge` and `finish` at once. Returns
+   * the finding, or null for a clean request.
+   */
   judge(req: ApiRequest): Finding | null {
     return this.finish(req, this.prejudge(req), req.time);
   }
