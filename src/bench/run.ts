@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TABLE_ROWS, generateWorkload, type TableRow, type Workload } from './generate.js';
+import { perRunRatios } from './ratios.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const APIGUARD = join(ROOT, 'bin', 'apiguard.js');
@@ -520,14 +521,16 @@ async function bench(flags: Flags, dir: string): Promise<number> {
   log(`peak RSS: ${gnuTime ? '/usr/bin/time -f %M (the largest process of the tree)' : 'VmHWM from /proc, summed over the child and its descendants, polled every 10 ms'}`);
   log(`start-up: one apiguard run on a one-record file takes ${fixed(median(startup) / 1000)} s (included in every apiguard row below)`);
   log();
-  const body: string[][] = [['', 'wall s', 'records/s', 'MB/s', 'vs (a)', 'peak RSS', '']];
+  const body: string[][] = [['', 'wall s', 'records/s', 'MB/s', 'vs (a)', 'runs vs (a)', 'peak RSS', '']];
   for (const r of rows) {
     if (r.command === null) {
-      body.push([r.label, '-', '-', '-', '-', '-', r.note]);
+      body.push([r.label, '-', '-', '-', '-', '', '-', r.note]);
       continue;
     }
     const bytes = r.id === 'd' ? w.bytes.csv : r.id === 'p' ? w.bytes.ndjson * cores : w.bytes.ndjson;
-    body.push([r.label, fixed(r.medianWallMs / 1000), int(r.recordsPerSecond), fixed(bytes / MB / (r.medianWallMs / 1000), 0), fixed(r.ratioToBaseline), mb(r.medianPeakRssKb), r.valid ? '' : r.note]);
+    // Each run against the (a) run of its round (src/bench/ratios.ts): the spread the median hides.
+    const runs = r.id === 'a' || !r.valid || !a.valid || R < 2 ? '' : perRunRatios(r.samples, r.id === 'p' ? N * cores : N, a.samples, N).map((x) => fixed(x)).join(' ');
+    body.push([r.label, fixed(r.medianWallMs / 1000), int(r.recordsPerSecond), fixed(bytes / MB / (r.medianWallMs / 1000), 0), fixed(r.ratioToBaseline), runs, mb(r.medianPeakRssKb), r.valid ? '' : r.note]);
   }
   log(table(body));
   if (growth) {
