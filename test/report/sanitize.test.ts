@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { neutraliseControls, neutraliseFormula, Redactor } from '../../src/report/sanitize.js';
+import { maskSecret } from '../../src/normalise/identity.js';
 
 describe('neutraliseControls', () => {
   it.each([
@@ -107,5 +108,54 @@ describe('Redactor', () => {
 
   it('neutralises controls when there are no secrets at all', () => {
     expect(new Redactor([]).text('a\x07b')).toBe('a\\x07b');
+  });
+});
+
+describe('Redactor with many secrets', () => {
+  /** What Redactor.text did before its filter: every secret tried in turn, longest first. */
+  const reference = (secrets: string[], s: string): string => {
+    let out = s;
+    const sorted = [...new Set(secrets)].filter((x) => x.length >= 6).sort((a, b) => b.length - a.length);
+    for (const secret of sorted) if (out.includes(secret)) out = out.split(secret).join(maskSecret(secret));
+    return neutraliseControls(out);
+  };
+
+  it('masks exactly as trying every secret would, on random texts built from pieces of the secrets', () => {
+    let seed = 17;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    const alphabet = 'ab_-01Zé…\u202e\x1b';
+    const word = (min: number, max: number): string => Array.from({ length: min + rand(max - min + 1) }, () => alphabet[rand(alphabet.length)]).join('');
+    let masked = 0;
+    for (let round = 0; round < 200; round++) {
+      // Secrets that share their first characters, contain one another, or are 5–7 characters long.
+      const base = word(6, 12);
+      const secrets = Array.from({ length: 1 + rand(30) }, () => {
+        const kind = rand(4);
+        return kind === 0 ? base + word(0, 4) : kind === 1 ? base.slice(0, 5 + rand(3)) : kind === 2 ? word(0, 3) + base : word(5, 14);
+      });
+      const r = new Redactor(secrets);
+      for (let t = 0; t < 20; t++) {
+        const text = Array.from({ length: rand(6) }, () => (rand(2) === 0 ? secrets[rand(secrets.length)]!.slice(rand(3)) : word(0, 8))).join(word(0, 2));
+        const want = reference(secrets, text);
+        expect(r.text(text), JSON.stringify({ secrets, text })).toBe(want);
+        if (want !== neutraliseControls(text)) masked++;
+      }
+    }
+    expect(masked).toBeGreaterThan(500); // the texts did hold secrets, often
+  });
+
+  it('masks any of 553 raw keys, wherever it stands, and leaves other text alone', () => {
+    const keys = Array.from({ length: 553 }, (_, i) => `sk_live_${String(i).padStart(4, '0')}_${(i * 2654435761) >>> 0}`);
+    const r = new Redactor(keys);
+    for (const i of [0, 1, 276, 552]) {
+      const k = keys[i]!;
+      expect(r.text(k)).toBe(maskSecret(k));
+      expect(r.text(`GET /api?key=${k}&x=1`)).toBe(`GET /api?key=${maskSecret(k)}&x=1`);
+    }
+    expect(r.text('sk_live_0000 is not a whole key')).toBe('sk_live_0000 is not a whole key');
+    expect(r.text('GET /elastic/_security/user is denied for analyst-readonly')).toBe('GET /elastic/_security/user is denied for analyst-readonly');
   });
 });
