@@ -449,7 +449,9 @@ async function bench(flags: Flags, dir: string): Promise<number> {
   for (let i = 0; i < R; i++) startup.push((await runOnce(scan(w, one), null, gnuTime, dir)).wallMs);
 
   for (let run = 0; run < R; run++) for (const r of rows) await measure(r, run, w);
-  for (const r of rows) summarise(r, r.id === 'p' ? N * cores : N);
+  /** Records a row's run reads: (p) runs one copy per core. */
+  const recordsOf = (r: RowResult): number => (r.id === 'p' ? N * cores : N);
+  for (const r of rows) summarise(r, recordsOf(r));
   for (const r of rows) r.ratioToBaseline = r.recordsPerSecond / a.recordsPerSecond;
 
   // Memory growth: the same scans on 2N records.
@@ -529,7 +531,7 @@ async function bench(flags: Flags, dir: string): Promise<number> {
     }
     const bytes = r.id === 'd' ? w.bytes.csv : r.id === 'p' ? w.bytes.ndjson * cores : w.bytes.ndjson;
     // Each run against the (a) run of its round (src/bench/ratios.ts): the spread the median hides.
-    const runs = r.id === 'a' || !r.valid || !a.valid || R < 2 ? '' : perRunRatios(r.samples, r.id === 'p' ? N * cores : N, a.samples, N).map((x) => fixed(x)).join(' ');
+    const runs = r.id === 'a' || !r.valid || !a.valid || R < 2 ? '' : perRunRatios(r.samples, recordsOf(r), a.samples, N).map((x) => fixed(x)).join(' ');
     body.push([r.label, fixed(r.medianWallMs / 1000), int(r.recordsPerSecond), fixed(bytes / MB / (r.medianWallMs / 1000), 0), fixed(r.ratioToBaseline), runs, mb(r.medianPeakRssKb), r.valid ? '' : r.note]);
   }
   log(table(body));

@@ -90,7 +90,8 @@ export function ownText(req: ApiRequest, record: object): ApiRequest {
   collected = 0;
   // An address with a colon is IPv6 text that normaliseIp formatted or took from its cache: its
   // own string already, shared by the requests of that client (and its hash computed once).
-  if (req.ip.indexOf(':') < 0) collect(req.ip);
+  const ipOwned = req.ip.indexOf(':') >= 0;
+  if (!ipOwned) collect(req.ip);
   collect(req.method);
   collect(req.path);
   collect(req.userAgent);
@@ -105,7 +106,7 @@ export function ownText(req: ApiRequest, record: object): ApiRequest {
   for (let i = collected; i < PARTS; i++) parts[i] = '';
   copy = parts.join('');
   at = 0;
-  if (req.ip.indexOf(':') < 0) req.ip = take(req.ip);
+  if (!ipOwned) req.ip = take(req.ip);
   req.method = take(req.method);
   req.path = take(req.path);
   req.userAgent = take(req.userAgent);
