@@ -1,5 +1,3 @@
-import type { ApiRequest } from '../model/request.js';
-
 /**
  * Puts requests back in time order before the stateful When checks. Gateways log a request when
  * it ends, and several workers or nodes interleave, so logs are only nearly sorted. A request is
@@ -8,21 +6,23 @@ import type { ApiRequest } from '../model/request.js';
  * and counted, and its rate/quota position is the best the held state can give.
  * Each request travels with a tag (what was worked out on its arrival) and is released with it
  * and its time, read from here: a request held for minutes is out of every cache.
+ * What is held is the caller's: a request, or a number it can be recalled by (the scan holds
+ * requests decoded by workers so, src/pipeline/held-batches.ts).
  * Memory: the requests of one window, not of the input.
  */
-export class Reorderer<Tag> {
+export class Reorderer<Item, Tag> {
   // A 4-ary min-heap on (time, arrival), in parallel arrays: the keys are read without
   // touching the requests, elements move by shifting a hole rather than by swaps, and a node's
   // four children share a cache line (half the levels of a binary heap; this runs between the
   // decoding of records, with cold caches).
-  private readonly reqs: ApiRequest[] = [];
+  private readonly reqs: Item[] = [];
   private readonly tags: Tag[] = [];
   private readonly times: number[] = [];
   private readonly seqs: number[] = [];
   // Requests that arrive no earlier than every request in this queue (~40% of a gateway log,
   // all of a sorted one) wait in arrival order here instead: appending and taking are O(1), and
   // the heap holds only the stragglers. Taken from `head`; compacted now and then.
-  private readonly runReqs: ApiRequest[] = [];
+  private readonly runReqs: Item[] = [];
   private readonly runTags: Tag[] = [];
   private readonly runTimes: number[] = [];
   private readonly runSeqs: number[] = [];
@@ -35,11 +35,10 @@ export class Reorderer<Tag> {
   constructor(
     private readonly windowMs: number,
     /** Gets each request with the tag it was pushed with, and its time (read here, not from the request). */
-    private readonly release: (req: ApiRequest, tag: Tag, time: number) => void,
+    private readonly release: (item: Item, tag: Tag, time: number) => void,
   ) {}
 
-  push(req: ApiRequest, tag: Tag): void {
-    const time = req.time;
+  push(req: Item, tag: Tag, time: number): void {
     if (time < this.lastReleased) {
       this.late++;
       this.release(req, tag, time);
@@ -95,7 +94,7 @@ export class Reorderer<Tag> {
   }
 
   private releaseNext(fromRun: boolean): void {
-    let next: ApiRequest;
+    let next: Item;
     let tag: Tag;
     let time: number;
     if (fromRun) {
@@ -104,7 +103,7 @@ export class Reorderer<Tag> {
       tag = this.runTags[head]!;
       time = this.runTimes[head]!;
       // Released: not kept alive here.
-      this.runReqs[head] = undefined as unknown as ApiRequest;
+      this.runReqs[head] = undefined as Item;
       this.runTags[head] = undefined as Tag;
       this.head++;
       if (this.head === this.runReqs.length) {
@@ -125,7 +124,7 @@ export class Reorderer<Tag> {
     this.release(next, tag, time);
   }
 
-  private insert(req: ApiRequest, tag: Tag, time: number, seq: number): void {
+  private insert(req: Item, tag: Tag, time: number, seq: number): void {
     const { reqs, tags, times, seqs } = this;
     let i = reqs.length;
     reqs.push(req);
@@ -149,7 +148,7 @@ export class Reorderer<Tag> {
   }
 
   /** Takes the heap's top (its tag and time: read them first). */
-  private pop(): ApiRequest {
+  private pop(): Item {
     const { reqs, tags, times, seqs } = this;
     const top = reqs[0]!;
     const req = reqs.pop()!;

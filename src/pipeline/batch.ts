@@ -20,6 +20,8 @@ const REASON_INDEX = new Map(REASONS.map((r, i) => [r, i]));
 const NUMS = 4;
 /** Strings per request: key, hash, id, alias, ip, method, path, userAgent, requestId, api, tenant. */
 const REFS = 11;
+/** Requests a batch may have and still be held by number (HeldBatches): handles stay small integers. */
+export const PER_BATCH = 1 << 17;
 const AUTH_FAILURE = 1;
 const EXPOSED = 2;
 
@@ -132,17 +134,47 @@ export class BatchWriter {
 }
 
 export interface BatchSink {
-  accept(req: ApiRequest): void;
+  /** `handle`: the number the request can be recalled by from `HeldBatches` (held-batches.ts), or -1. */
+  accept(req: ApiRequest, handle: number): void;
   skipAt(line: number, s: Skip): void;
+}
+
+/**
+ * Request `i` of a batch, without its exposure (readBatch adds that): the same fields in the same
+ * order as a format's `normalise` gives them. Recalling a request from its batch (held-batches.ts)
+ * builds it again with this.
+ */
+export function requestAt(b: Batch, i: number, file: string, base: number): ApiRequest {
+  const { nums, refs, flags, strings } = b;
+  const n = i * NUMS;
+  const s = i * REFS;
+  return {
+    time: nums[n]!,
+    identity: { key: strings[refs[s]!]!, hash: strings[refs[s + 1]!]!, id: strings[refs[s + 2]!]!, alias: strings[refs[s + 3]!]! },
+    ip: strings[refs[s + 4]!]!,
+    method: strings[refs[s + 5]!]!,
+    path: strings[refs[s + 6]!]!,
+    status: nums[n + 1]!,
+    latencyMs: nums[n + 2]!,
+    userAgent: strings[refs[s + 7]!]!,
+    requestId: strings[refs[s + 8]!]!,
+    api: strings[refs[s + 9]!]!,
+    tenant: strings[refs[s + 10]!]!,
+    authFailure: (flags[i]! & AUTH_FAILURE) !== 0,
+    file,
+    line: base + nums[n + 3]!,
+  };
 }
 
 /**
  * Unpacks a batch into requests and skips, in their decoded order, with line numbers made
  * absolute (`base` lines came before the chunk). Requests have the same fields, in the same
- * order, as a format's `normalise` gives them.
+ * order, as a format's `normalise` gives them. With a `slot` of HeldBatches (≥ 0), each request
+ * but those with an exposure (which requestAt does not rebuild) comes with its handle there.
  */
-export function readBatch(b: Batch, file: string, base: number, sink: BatchSink): void {
-  const { nums, refs, flags, strings, skips } = b;
+export function readBatch(b: Batch, file: string, base: number, sink: BatchSink, slot = -1): void {
+  const { flags, skips } = b;
+  const first = slot < 0 ? -1 : slot * PER_BATCH;
   let nextSkip = 0;
   let exposure = 0;
   for (let i = 0; i <= b.requests; i++) {
@@ -151,28 +183,11 @@ export function readBatch(b: Batch, file: string, base: number, sink: BatchSink)
       nextSkip += 3;
     }
     if (i === b.requests) break;
-    const n = i * NUMS;
-    const s = i * REFS;
-    const req: ApiRequest = {
-      time: nums[n]!,
-      identity: { key: strings[refs[s]!]!, hash: strings[refs[s + 1]!]!, id: strings[refs[s + 2]!]!, alias: strings[refs[s + 3]!]! },
-      ip: strings[refs[s + 4]!]!,
-      method: strings[refs[s + 5]!]!,
-      path: strings[refs[s + 6]!]!,
-      status: nums[n + 1]!,
-      latencyMs: nums[n + 2]!,
-      userAgent: strings[refs[s + 7]!]!,
-      requestId: strings[refs[s + 8]!]!,
-      api: strings[refs[s + 9]!]!,
-      tenant: strings[refs[s + 10]!]!,
-      authFailure: (flags[i]! & AUTH_FAILURE) !== 0,
-      file,
-      line: base + nums[n + 3]!,
-    };
+    const req = requestAt(b, i, file, base);
     if (flags[i]! & EXPOSED) {
       req.exposedIn = b.exposures[exposure++]!;
       req.exposedKey = b.exposures[exposure++]!;
-    }
-    sink.accept(req);
+      sink.accept(req, -1);
+    } else sink.accept(req, first < 0 ? -1 : first + i);
   }
 }

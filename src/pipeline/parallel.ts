@@ -8,7 +8,8 @@
  * are taken strictly in chunk order, so requests reach the rest of the pipeline (time-order
  * buffer, judge, incidents) in input order, exactly as on one thread; line numbers are made
  * absolute then. When it would otherwise wait for a worker, the main thread decodes a chunk no
- * worker has taken yet, and keeps the result for its turn.
+ * worker has taken yet, and keeps the result for its turn, packed as a worker packs it. With a
+ * HeldBatches, each batch is kept there while the scan holds its requests by number.
  *
  * Chunks are cut between records: after any newline for NDJSON, logfmt and combined log, only
  * outside quoted cells for CSV (csv-boundary.ts); should no record end turn up within 16 MiB, the
@@ -20,15 +21,14 @@
 import type { Readable } from 'node:stream';
 import { CsvBoundary } from '../decode/csv-boundary.js';
 import type { LogFormat } from '../formats/index.js';
-import type { ApiRequest } from '../model/request.js';
-import type { Skip } from '../model/skip.js';
 import { LineChunker, splitChunk, type ChunkItem } from '../read/chunks.js';
 import { decodedChunks, describeReadError } from '../read/lines.js';
 import { releaseBytes } from '../read/slabs.js';
-import { readBatch, type Batch } from './batch.js';
-import { decodeChunk, type ChunkOutput } from './decode-chunk.js';
+import { BatchWriter, readBatch, type Batch } from './batch.js';
+import { decodeChunk } from './decode-chunk.js';
 import type { DecodePool } from './decode-pool.js';
 import type { ChunkSetup } from './records.js';
+import type { HeldBatches } from './held-batches.js';
 import type { FileReading } from './requests.js';
 
 /**
@@ -52,27 +52,15 @@ class SharedBuffers {
   }
 }
 
-/** Requests and skips the main thread decoded ahead of their turn, lines relative to the chunk. */
-class Decoded implements ChunkOutput {
-  readonly events: (ApiRequest | { line: number; skip: Skip })[] = [];
-  lines = 0;
-  request(req: ApiRequest): void {
-    this.events.push(req);
-  }
-  skip(line: number, s: Skip): void {
-    this.events.push({ line, skip: s });
-  }
-}
-
 interface Chunk {
   kind: 'chunk';
   bytes: Uint8Array;
   /** Null: read through the file's own reader (before the hand-off, or when CSV could not be cut between records). */
   setup: ChunkSetup | null;
-  /** waiting: no worker has it; sent: a worker has it; ready: decoded (or its worker failed: batch and decoded both null). */
+  /** waiting: no worker has it; sent: a worker has it; ready: decoded (or its worker failed: batch null). */
   state: 'waiting' | 'sent' | 'ready';
+  /** Decoded by a worker, or here ahead of its turn (packed as a worker does, so its requests can be held by number). */
   batch: Batch | null;
-  decoded: Decoded | null;
   done: Promise<void> | null;
 }
 
@@ -91,6 +79,7 @@ export async function readInChunks(
   file: FileReading,
   pool: DecodePool,
   chunkBytes: number,
+  held?: HeldBatches,
 ): Promise<{ lines: number; gzip: boolean; error: string }> {
   const queue: Entry[] = [];
   const maxQueued = pool.size * PER_WORKER + AHEAD;
@@ -100,37 +89,31 @@ export async function readInChunks(
   let gzip = false;
   let handoff: { setup: ChunkSetup; format: LogFormat } | null = null;
 
+  /** A chunk decoded on this thread, packed as a worker packs it. */
+  const decodeHere = (setup: ChunkSetup, bytes: Uint8Array): Batch => {
+    const out = new BatchWriter();
+    return out.finish(decodeChunk(setup, handoff!.format, bytes, out)).batch;
+  };
+
   /** Takes one entry, in order: its requests and skips go to the file as if read here. */
   const consume = (e: Entry): void => {
     const base = lines;
     if (e.kind === 'too-long') {
       file.tooLong(++lines);
-    } else if (e.batch) {
-      readBatch(e.batch, file.source.name, base, file);
-      lines += e.batch.lines;
-    } else if (e.decoded) {
-      for (const ev of e.decoded.events) {
-        if ('skip' in ev) file.skipAt(base + ev.line, ev.skip);
-        else {
-          ev.line += base;
-          file.accept(ev);
-        }
-      }
-      lines += e.decoded.lines;
-    } else if (e.setup) {
-      // Its turn came before a worker took it (or its worker failed): decode it here, now.
-      lines += decodeChunk(e.setup, handoff!.format, e.bytes, {
-        request(req) {
-          req.line += base;
-          file.accept(req);
-        },
-        skip: (line, s) => file.skipAt(base + line, s),
-      });
+      return;
+    }
+    // Its turn came before a worker took it (or its worker failed): decode it here, now.
+    const batch = e.batch ?? (e.setup ? decodeHere(e.setup, e.bytes) : null);
+    if (batch) {
+      const slot = held ? held.open(batch, file.source.name, base) : -1;
+      readBatch(batch, file.source.name, base, file, slot);
+      if (slot >= 0) held!.close(slot);
+      lines += batch.lines;
     } else {
       lines += splitChunk(e.bytes, { line: (text, n) => file.line(text, base + n), tooLong: (n) => file.tooLong(base + n) });
     }
     // Taken: no thread reads these bytes any more (a worker that had them has answered or died).
-    if (e.kind === 'chunk') buffers.release(e.bytes);
+    buffers.release(e.bytes);
   };
 
   /** Hands chunks no worker has yet to workers with room, in order. */
@@ -167,9 +150,7 @@ export async function readInChunks(
         for (const e of queue) if (e.kind === 'chunk' && e.state === 'waiting' && e.setup !== null) waiting++;
         const spare = waiting > pool.size ? queue.findLast((e): e is Chunk => e.kind === 'chunk' && e.state === 'waiting' && e.setup !== null) : undefined;
         if (spare) {
-          const d = new Decoded();
-          d.lines = decodeChunk(spare.setup!, handoff!.format, spare.bytes, d);
-          spare.decoded = d;
+          spare.batch = decodeHere(spare.setup!, spare.bytes);
           spare.state = 'ready';
           // Let the workers' answers in before deciding again: each answer hands its worker the next
           // chunk (assign). Decoding spare chunks back to back left the worker idle a third of the time.
@@ -185,7 +166,7 @@ export async function readInChunks(
   const entry = (item: ChunkItem): Entry => {
     if (item.kind === 'too-long') return { kind: 'too-long' };
     const parallel = handoff !== null && !chunker.boundaryFailed;
-    return { kind: 'chunk', bytes: item.bytes, setup: parallel ? handoff!.setup : null, state: parallel ? 'waiting' : 'ready', batch: null, decoded: null, done: null };
+    return { kind: 'chunk', bytes: item.bytes, setup: parallel ? handoff!.setup : null, state: parallel ? 'waiting' : 'ready', batch: null, done: null };
   };
 
   /** Cuts and hands out every chunk the bytes so far allow. */

@@ -24,6 +24,7 @@ import { Skip, skip } from '../model/skip.js';
 import { readLines, type LineSink } from '../read/lines.js';
 import type { Source } from '../read/sources.js';
 import { DEFAULT_CHUNK_BYTES, type DecodePool } from './decode-pool.js';
+import type { HeldBatches } from './held-batches.js';
 import { readInChunks } from './parallel.js';
 import { feedsBlankLines, isBlankLine, normaliseRecord, type ChunkSetup } from './records.js';
 
@@ -48,6 +49,11 @@ export interface ReadOptions {
   pool?: DecodePool;
   /** Bytes per chunk handed to the pool (default DEFAULT_CHUNK_BYTES). */
   chunkBytes?: number;
+  /**
+   * Keeps the batches workers decode, so that requests can be held by a number and recalled
+   * (held-batches.ts): `onRequest` then gets a handle for them. Absent: every handle is -1.
+   */
+  held?: HeldBatches;
 }
 
 /** The framing a forced container implies when the file's first line suggested another. */
@@ -65,7 +71,7 @@ export interface ReadResult {
 interface Shared {
   opts: ReadOptions;
   counters: Counters;
-  onRequest: (req: ApiRequest) => void;
+  onRequest: RequestCallback;
   first: number;
   last: number;
 }
@@ -131,12 +137,12 @@ export class FileReading implements LineSink {
   }
 
   /** A request decoded and normalised (here or by a worker thread). */
-  accept(out: ApiRequest): void {
+  accept(out: ApiRequest, handle = -1): void {
     this.stats.parsed++;
     const shared = this.shared;
     if (out.time < shared.first) shared.first = out.time;
     if (out.time > shared.last) shared.last = out.time;
-    shared.onRequest(out);
+    shared.onRequest(out, handle);
   }
 
   private normalise(record: Record<string, unknown>, line: number): void {
@@ -249,7 +255,10 @@ export class FileReading implements LineSink {
   }
 }
 
-export async function readRequests(opts: ReadOptions, onRequest: (req: ApiRequest) => void): Promise<ReadResult> {
+/** Each request, with its handle in `ReadOptions.held` (-1 when it has none). */
+export type RequestCallback = (req: ApiRequest, handle: number) => void;
+
+export async function readRequests(opts: ReadOptions, onRequest: RequestCallback): Promise<ReadResult> {
   const shared: Shared = { opts, counters: new Counters(opts.maxSkipExamples), onRequest, first: Infinity, last: -Infinity };
   for (const source of opts.sources) {
     const inChunks = opts.pool !== undefined && opts.limitPerFile === undefined;
@@ -257,7 +266,7 @@ export async function readRequests(opts: ReadOptions, onRequest: (req: ApiReques
     const stream = inChunks && source.openShared ? source.openShared(chunkBytes) : source.open();
     const file = new FileReading(shared, source, () => stream.destroy());
     const result = inChunks
-      ? await readInChunks(stream, file, opts.pool!, chunkBytes)
+      ? await readInChunks(stream, file, opts.pool!, chunkBytes, opts.held)
       : await readLines(stream, file);
     file.finish(result);
   }

@@ -11,6 +11,7 @@ import { Reorderer } from '../judge/reorder.js';
 import type { Finding } from '../model/finding.js';
 import type { ApiRequest } from '../model/request.js';
 import type { Policy } from '../policy/policy.js';
+import { HeldBatches } from './held-batches.js';
 import { readRequests, type ReadOptions } from './requests.js';
 
 export interface ScanOptions extends ReadOptions {
@@ -75,12 +76,15 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     return true;
   };
   // Who, Where and What as each request arrives; When and the findings in time order.
-  const reorder = new Reorderer<Prejudged>(opts.reorderWindowMs, (req, pre, time) => {
+  // Requests a worker decoded wait as numbers into their batch, not as objects (held-batches.ts).
+  const held = opts.pool ? new HeldBatches() : undefined;
+  const reorder = new Reorderer<ApiRequest | number, Prejudged>(opts.reorderWindowMs, (item, pre, time) => {
+    const req = typeof item === 'number' ? held!.recall(item) : item;
     const flagged = report(judge.finish(req, pre, time));
     const exposed = judge.mayExpose(req, pre) ? report(judge.exposure(req)) : false;
     opts.onJudged?.(req, flagged || exposed);
   });
-  const read = await readRequests(opts, (req) => {
+  const read = await readRequests({ ...opts, held }, (req, handle) => {
     if (req.time < since || req.time >= until) {
       outsidePeriod++;
       return;
@@ -93,7 +97,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
       if (req.time < t.first) t.first = req.time;
       if (req.time > t.last) t.last = req.time;
     }
-    reorder.push(req, judge.prejudge(req));
+    reorder.push(handle >= 0 ? held!.hold(handle) : req, judge.prejudge(req), req.time);
   });
   reorder.flush();
   read.counters.late = reorder.late;

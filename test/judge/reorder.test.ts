@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Reorderer } from '../../src/judge/reorder.js';
+import type { ApiRequest } from '../../src/model/request.js';
 import { request } from '../helpers/requests.js';
 
 const at = (sec: number, line: number) => request({ time: sec * 1000, line });
+/** Pushes a request with its own time, as the scan does. */
+const push = <Tag>(r: Reorderer<ApiRequest, Tag>, req: ApiRequest, tag: Tag): void => r.push(req, tag, req.time);
 
 describe('Reorderer', () => {
   it('releases in time order, ties in arrival order, once the window has passed', () => {
     const out: number[] = [];
-    const r = new Reorderer<null>(10_000, (req) => out.push(req.line));
-    [at(5, 1), at(3, 2), at(5, 3), at(4, 4)].forEach((x) => r.push(x, null));
+    const r = new Reorderer<ApiRequest, null>(10_000, (req) => out.push(req.line));
+    [at(5, 1), at(3, 2), at(5, 3), at(4, 4)].forEach((x) => push(r, x, null));
     expect(out).toEqual([]); // nothing is 10 s older than the newest yet
-    r.push(at(14, 5), null); // horizon 4 s: releases 3 s and 4 s
+    push(r, at(14, 5), null); // horizon 4 s: releases 3 s and 4 s
     expect(out).toEqual([2, 4]);
     r.flush();
     expect(out).toEqual([2, 4, 1, 3, 5]);
@@ -19,10 +22,10 @@ describe('Reorderer', () => {
 
   it('counts a record that arrives after later ones were released as late, and still releases it', () => {
     const out: number[] = [];
-    const r = new Reorderer<null>(1_000, (req) => out.push(req.line));
-    r.push(at(10, 1), null);
-    r.push(at(20, 2), null); // releases 10
-    r.push(at(5, 3), null); // older than what was released
+    const r = new Reorderer<ApiRequest, null>(1_000, (req) => out.push(req.line));
+    push(r, at(10, 1), null);
+    push(r, at(20, 2), null); // releases 10
+    push(r, at(5, 3), null); // older than what was released
     r.flush();
     expect(out).toEqual([1, 3, 2]);
     expect(r.late).toBe(1);
@@ -30,9 +33,9 @@ describe('Reorderer', () => {
 
   it('with a zero window passes in-order input straight through', () => {
     const out: number[] = [];
-    const r = new Reorderer<null>(0, (req) => out.push(req.line));
-    r.push(at(1, 1), null);
-    r.push(at(2, 2), null);
+    const r = new Reorderer<ApiRequest, null>(0, (req) => out.push(req.line));
+    push(r, at(1, 1), null);
+    push(r, at(2, 2), null);
     expect(out).toEqual([1, 2]);
   });
 
@@ -46,8 +49,8 @@ describe('Reorderer', () => {
       [lines[i], lines[j]] = [lines[j]!, lines[i]!];
     }
     const out: number[] = [];
-    const r = new Reorderer<null>(1_000_000, (req) => out.push(req.line));
-    for (const l of lines) r.push(at(l, l), null);
+    const r = new Reorderer<ApiRequest, null>(1_000_000, (req) => out.push(req.line));
+    for (const l of lines) push(r, at(l, l), null);
     r.flush();
     expect(out).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
   });
@@ -64,13 +67,13 @@ describe('Reorderer', () => {
       const out: number[] = [];
       // Each request comes back with its own tag and time, wherever it sat in the queue or the heap.
       const mismatched: number[] = [];
-      const r = new Reorderer<{ line: number; time: number }>(windowMs, (req, tag, time) => {
+      const r = new Reorderer<ApiRequest, { line: number; time: number }>(windowMs, (req, tag, time) => {
         out.push(req.line);
         if (tag.line !== req.line || time !== req.time) mismatched.push(req.line);
       });
       times.forEach((t, i) => {
         const req = at(t / 1000, i);
-        r.push(req, { line: i, time: req.time });
+        push(r, req, { line: i, time: req.time });
       });
       r.flush();
       expect(mismatched).toEqual([]);

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ApiRequest } from '../../src/model/request.js';
+import { BatchWriter, PER_BATCH, readBatch, type Batch } from '../../src/pipeline/batch.js';
+import { DecodePool } from '../../src/pipeline/decode-pool.js';
+import { HeldBatches } from '../../src/pipeline/held-batches.js';
+import { readRequests } from '../../src/pipeline/requests.js';
+import { expandInputs } from '../../src/read/sources.js';
+import { prng } from '../helpers/random.js';
+import { request } from '../helpers/requests.js';
+
+/** A batch as a worker sends it, of these requests. */
+function batchOf(reqs: ApiRequest[]): Batch {
+  const w = new BatchWriter();
+  for (const r of reqs) w.request(r);
+  const { batch, transfer } = w.finish(reqs.length);
+  return structuredClone(batch, { transfer });
+}
+
+/**
+ * Reads a batch into `held` as the scan does, holding the handles of the requests `keep` picks as
+ * they come: returns each request with its handle.
+ */
+function read(held: HeldBatches, b: Batch, file: string, base: number, keep: (r: ApiRequest) => boolean = () => true): [ApiRequest, number][] {
+  const out: [ApiRequest, number][] = [];
+  const slot = held.open(b, file, base);
+  readBatch(b, file, base, { accept: (r, h) => out.push([r, h >= 0 && keep(r) ? held.hold(h) : h]), skipAt: () => {} }, slot);
+  if (slot >= 0) held.close(slot);
+  return out;
+}
+
+describe('HeldBatches: requests held by number, recalled from their batch', () => {
+  it('recalls each request field for field as readBatch gave it, in any order; exposed requests get no handle', () => {
+    const reqs = Array.from({ length: 40 }, (_, i) =>
+      request({ line: i + 1, time: 1_700_000_000_000 + i, identity: { key: `k-${i % 3}`, alias: `a${i % 5}` }, ip: `10.0.0.${i}`, path: `/p/${i}`, status: 200 + i, latencyMs: i / 2, authFailure: i % 7 === 0, api: 'vt', tenant: 'org1' }),
+    );
+    reqs[9]!.exposedIn = 'query api_key';
+    reqs[9]!.exposedKey = 'raw-key';
+    const held = new HeldBatches();
+    const got = read(held, batchOf(reqs), 'logs/a.ndjson', 1000);
+    expect(got).toHaveLength(40);
+    expect(got[9]![1]).toBe(-1);
+    expect(got.filter(([, h]) => h >= 0)).toHaveLength(39);
+    const handles = got.filter(([, h]) => h >= 0);
+    // A batch stays while any of its requests is held.
+    expect(held.size).toBe(1);
+    const rand = prng(5);
+    const order = handles.map((x) => [rand(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+    for (const [req, h] of order) {
+      const again = held.recall(h);
+      expect(again).toEqual(req);
+      expect(again).not.toBe(req);
+      expect(Object.keys(again)).toEqual(Object.keys(req));
+      expect(again.line).toBe(1000 + reqs.indexOf(reqs.find((r) => r.path === req.path)!) + 1);
+    }
+    expect(held.size).toBe(0);
+  });
+
+  it('lets a batch go at once when none of its requests is held, and reuses its slot', () => {
+    const held = new HeldBatches();
+    const a = read(held, batchOf([request({ line: 1 }), request({ line: 2 })]), 'f', 0, () => false);
+    expect(held.size).toBe(0);
+    const b = read(held, batchOf([request({ line: 1, path: '/b' })]), 'f', 2);
+    expect(b[0]![1]).toBe(a[0]![1]); // the same slot, again from index 0
+    const c = read(held, batchOf([request({ line: 1, path: '/c' })]), 'f', 3, () => false);
+    expect(c[0]![1]).not.toBe(b[0]![1]);
+    expect(held.size).toBe(1);
+    expect(held.recall(b[0]![1]).path).toBe('/b');
+    expect(held.size).toBe(0);
+  });
+
+  it('keeps handles small integers, and gives none (-1) past its slots or for a batch too big to number', () => {
+    const held = new HeldBatches();
+    const one = batchOf([request({ line: 1 })]);
+    const slots: number[] = [];
+    for (let s = held.open(one, 'f', 0); s >= 0; s = held.open(one, 'f', 0)) slots.push(s);
+    expect(slots).toHaveLength(8192);
+    const last = Math.max(...slots) * PER_BATCH + PER_BATCH - 1;
+    expect(last).toBeLessThan(2 ** 30);
+    expect(held.open(one, 'f', 0)).toBe(-1);
+    const out: number[] = [];
+    readBatch(one, 'f', 0, { accept: (_r, h) => out.push(h), skipAt: () => {} }, -1);
+    expect(out).toEqual([-1]);
+    expect(new HeldBatches().open({ ...one, requests: PER_BATCH + 1 }, 'f', 0)).toBe(-1);
+  });
+
+  it('numbers every request of a file read with workers, those the main thread decodes too, and recalls them all', async () => {
+    const pool = new DecodePool({ workers: 1, input: {} });
+    try {
+      const held = new HeldBatches();
+      const got: [ApiRequest, number][] = [];
+      await readRequests({ sources: expandInputs(['fixtures/demo/tyk-analytics.ndjson']), pool, chunkBytes: 4096, held }, (req, handle) =>
+        got.push([req, handle >= 0 ? held.hold(handle) : handle]),
+      );
+      const lines = readFileSync('fixtures/demo/tyk-analytics.ndjson', 'utf8').trimEnd().split('\n').length;
+      expect(got.length).toBeGreaterThan(lines / 2);
+      // The first chunks are read before the hand-off to the workers (their requests have no handle); all after have one.
+      const firstHeld = got.findIndex(([, h]) => h >= 0);
+      expect(firstHeld).toBeGreaterThan(0);
+      expect(got.slice(firstHeld).filter(([r, h]) => h < 0 && r.exposedKey === undefined)).toEqual([]);
+      expect(held.size).toBeGreaterThan(1);
+      for (const [req, h] of got) if (h >= 0) expect(held.recall(h)).toEqual(req);
+      expect(held.size).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+});
