@@ -27,8 +27,8 @@ import { releaseBytes } from '../read/slabs.js';
 import { BatchWriter, readBatch, type Batch } from './batch.js';
 import { decodeChunk } from './decode-chunk.js';
 import type { DecodePool } from './decode-pool.js';
-import type { ChunkSetup } from './records.js';
 import type { HeldBatches } from './held-batches.js';
+import type { ChunkSetup } from './records.js';
 import type { FileReading } from './requests.js';
 
 /**
