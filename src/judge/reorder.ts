@@ -38,27 +38,28 @@ export class Reorderer<Item, Tag> {
     private readonly release: (item: Item, tag: Tag, time: number) => void,
   ) {}
 
-  push(req: Item, tag: Tag, time: number): void {
+  /** Holds `item` (a request, or what stands for one) with its tag until its `time` comes. */
+  push(item: Item, tag: Tag, time: number): void {
     if (time < this.lastReleased) {
       this.late++;
-      this.release(req, tag, time);
+      this.release(item, tag, time);
       return;
     }
     if (time > this.newest) this.newest = time;
     // Fast path: nothing held and already in order with no window: pass straight through.
     if (this.windowMs === 0 && this.held === 0) {
       this.lastReleased = time;
-      this.release(req, tag, time);
+      this.release(item, tag, time);
       return;
     }
     const runTimes = this.runTimes;
     if (runTimes.length === this.head || time >= runTimes[runTimes.length - 1]!) {
-      this.runReqs.push(req);
+      this.runReqs.push(item);
       this.runTags.push(tag);
       runTimes.push(time);
       this.runSeqs.push(this.seq++);
     } else {
-      this.insert(req, tag, time, this.seq++);
+      this.insert(item, tag, time, this.seq++);
     }
     const horizon = this.newest - this.windowMs;
     for (;;) {
