@@ -15,12 +15,23 @@
  * exposure are never held, readBatch). When every slot is taken, or a batch has more requests
  * than a handle can number, its requests are held as objects as before: same results, more
  * garbage-collection work.
+ *
+ * A batch kept for a few of its requests costs more than those requests as objects, and log
+ * times are attacker-controlled: one record a chunk dated far ahead would keep every chunk's
+ * batch until the end. So once more batches are kept than COMPACT_AT (or than twice as many as
+ * after the last compaction), the scan compacts: the held requests of every batch kept for
+ * fewer than a quarter of its requests are recalled into objects where they wait, and the
+ * batch is let go (scan.ts, Reorderer.replace).
  */
 import type { ApiRequest } from '../model/request.js';
 import { PER_BATCH, requestAt, type Batch } from './batch.js';
 
 /** Batches kept at once: 2^13 × 2^17 handles stay below 2^30. */
 const SLOTS = 1 << 13;
+/** Batches kept before sparse ones are let go (~10 MB of the benchmark's batches). */
+export const COMPACT_AT = 64;
+/** A batch is sparse when fewer than 1/SPARSE of its requests are held. */
+const SPARSE = 4;
 
 interface Kept {
   batch: Batch;
@@ -35,10 +46,30 @@ interface Kept {
 export class HeldBatches {
   private readonly kept: (Kept | undefined)[] = [];
   private readonly freeSlots: number[] = [];
+  /** Kept batches above which the scan compacts. */
+  private limit = COMPACT_AT;
+  /** The most batches kept at once (tests). */
+  peak = 0;
 
-  /** Batches kept now (tests). */
+  /** Batches kept now. */
   get size(): number {
     return this.kept.length - this.freeSlots.length;
+  }
+
+  /** Whether so many batches are kept that sparse ones should be let go (`compacted` after). */
+  get wantsCompaction(): boolean {
+    return this.size > this.limit;
+  }
+
+  /** Whether a held handle's batch is kept, and read, for fewer than a quarter of its requests. */
+  sparse(handle: number): boolean {
+    const k = this.kept[Math.floor(handle / PER_BATCH)]!;
+    return !k.open && k.holds * SPARSE < k.batch.requests;
+  }
+
+  /** After a compaction: the next comes once twice as many batches are kept (so its cost is shared out). */
+  compacted(): void {
+    this.limit = Math.max(COMPACT_AT, 2 * this.size);
   }
 
   /** Keeps a batch about to be read: its slot for readBatch, or -1 when it cannot be kept. */
@@ -51,6 +82,7 @@ export class HeldBatches {
       this.kept.push(undefined);
     }
     this.kept[slot] = { batch, file, base, holds: 0, open: true };
+    if (this.size > this.peak) this.peak = this.size;
     return slot;
   }
 
@@ -79,5 +111,7 @@ export class HeldBatches {
   private free(slot: number): void {
     this.kept[slot] = undefined;
     this.freeSlots.push(slot);
+    // Once most kept batches are gone, compact again at the first threshold.
+    if (4 * this.size < this.limit) this.limit = Math.max(COMPACT_AT, 2 * this.size);
   }
 }

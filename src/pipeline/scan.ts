@@ -77,7 +77,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   };
   // Who, Where and What as each request arrives; When and the findings in time order.
   // Requests a worker decoded wait as numbers into their batch, not as objects (held-batches.ts).
-  const held = opts.pool ? new HeldBatches() : undefined;
+  const held = opts.held ?? (opts.pool ? new HeldBatches() : undefined);
   const reorder = new Reorderer<ApiRequest | number, Prejudged>(opts.reorderWindowMs, (item, pre, time) => {
     const req = typeof item === 'number' ? held!.recall(item) : item;
     const flagged = report(judge.finish(req, pre, time));
@@ -98,6 +98,11 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
       if (req.time > t.last) t.last = req.time;
     }
     reorder.push(handle >= 0 ? held!.hold(handle) : req, judge.prejudge(req), req.time);
+    if (held?.wantsCompaction) {
+      // Batches kept for a few of their requests (say, one far-future time per chunk): those become objects.
+      reorder.replace((item) => (typeof item === 'number' && held.sparse(item) ? held.recall(item) : item));
+      held.compacted();
+    }
   });
   reorder.flush();
   read.counters.late = reorder.late;

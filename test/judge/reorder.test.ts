@@ -39,6 +39,16 @@ describe('Reorderer', () => {
     expect(out).toEqual([1, 2]);
   });
 
+  it('replaces what it holds in place, in the heap and in the run, without changing the order of release', () => {
+    const out: string[] = [];
+    const r = new Reorderer<string | number, null>(10_000, (item) => out.push(String(item)));
+    // 5, 6, 7 arrive in order (the run); 3 and 4 go to the heap.
+    [5, 6, 3, 7, 4].forEach((sec) => r.push(sec, null, sec * 1000));
+    r.replace((item) => (typeof item === 'number' && item % 2 === 1 ? `odd ${item}` : item));
+    r.flush();
+    expect(out).toEqual(['odd 3', '4', 'odd 5', '6', 'odd 7']);
+  });
+
   it('sorts a shuffled stream completely when the window covers it', () => {
     const lines = Array.from({ length: 500 }, (_, i) => i + 1);
     // deterministic shuffle

@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../src/model/request.js';
 import { BatchWriter, PER_BATCH, readBatch, type Batch } from '../../src/pipeline/batch.js';
 import { DecodePool } from '../../src/pipeline/decode-pool.js';
-import { HeldBatches } from '../../src/pipeline/held-batches.js';
+import { COMPACT_AT, HeldBatches } from '../../src/pipeline/held-batches.js';
 import { readRequests } from '../../src/pipeline/requests.js';
+import { scan } from '../../src/pipeline/scan.js';
+import { loadPolicy } from '../../src/policy/load.js';
 import { expandInputs } from '../../src/read/sources.js';
 import { prng } from '../helpers/random.js';
 import { request } from '../helpers/requests.js';
@@ -103,6 +107,52 @@ describe('HeldBatches: requests held by number, recalled from their batch', () =
       expect(held.size).toBe(0);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('calls a batch sparse once fewer than a quarter of its requests are held, and asks for compaction past its limit', () => {
+    const held = new HeldBatches();
+    const eight = (): Batch => batchOf(Array.from({ length: 8 }, (_, i) => request({ line: i + 1 })));
+    // Two of eight held: not sparse; one of eight: sparse.
+    const a = read(held, eight(), 'f', 0, (r) => r.line <= 2).map(([, h]) => h);
+    const b = read(held, eight(), 'f', 0, (r) => r.line === 1).map(([, h]) => h);
+    expect(held.sparse(a[0]!)).toBe(false);
+    expect(held.sparse(b[0]!)).toBe(true);
+    held.recall(a[1]!);
+    expect(held.sparse(a[0]!)).toBe(true); // one of eight left
+    expect(held.wantsCompaction).toBe(false);
+    for (let i = 2; i <= COMPACT_AT; i++) read(held, eight(), 'f', 0, (r) => r.line === 1);
+    expect(held.size).toBe(COMPACT_AT + 1);
+    expect(held.wantsCompaction).toBe(true);
+    held.compacted();
+    expect(held.wantsCompaction).toBe(false); // next at twice as many
+  });
+
+  it('keeps few batches when each chunk has one far-future record held to the end, with the findings of one thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apiguard-held-'));
+    const pool = new DecodePool({ workers: 1, input: {} });
+    try {
+      // The demo three times over, one record in 13 dated 2030: each 8 KiB chunk (~13 records) has one.
+      const lines = readFileSync('fixtures/demo/tyk-analytics.ndjson', 'utf8').trimEnd().split('\n');
+      const file = join(dir, 'future.ndjson');
+      const future = (l: string, i: number): string => (i % 13 === 6 ? l.replace(/"timestamp":"[^"]*"/, '"timestamp":"2030-01-01T00:00:00Z"') : l);
+      writeFileSync(file, [...lines, ...lines, ...lines].map(future).join('\n') + '\n');
+      const policy = loadPolicy('rules/demo-policy.yaml');
+      const one = await scan({ sources: expandInputs([file]), policy, reorderWindowMs: 300_000 });
+      const held = new HeldBatches();
+      let batches = 0;
+      const open = held.open.bind(held);
+      held.open = (...args) => (batches++, open(...args));
+      const two = await scan({ sources: expandInputs([file]), policy, reorderWindowMs: 300_000, pool, chunkBytes: 8192, held });
+      expect(batches).toBeGreaterThan(3 * COMPACT_AT); // without compaction, every one of them would be kept
+      expect(held.peak).toBeLessThanOrEqual(COMPACT_AT + 1);
+      expect(held.size).toBe(0);
+      expect(two.aggregator.incidents()).toEqual(one.aggregator.incidents());
+      expect(two.counters.late).toBe(one.counters.late);
+      expect(one.aggregator.incidents().length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
