@@ -20,8 +20,6 @@ const REASON_INDEX = new Map(REASONS.map((r, i) => [r, i]));
 const NUMS = 4;
 /** Strings per request: key, hash, id, alias, ip, method, path, userAgent, requestId, api, tenant. */
 const REFS = 11;
-/** Requests a batch may have and still be held by number (HeldBatches): handles stay small integers. */
-export const PER_BATCH = 1 << 17;
 const AUTH_FAILURE = 1;
 const EXPOSED = 2;
 
@@ -169,12 +167,12 @@ export function requestAt(b: Batch, i: number, file: string, base: number): ApiR
 /**
  * Unpacks a batch into requests and skips, in their decoded order, with line numbers made
  * absolute (`base` lines came before the chunk). Requests have the same fields, in the same
- * order, as a format's `normalise` gives them. With a `slot` of HeldBatches (≥ 0), each request
- * but those with an exposure (which requestAt does not rebuild) comes with its handle there.
+ * order, as a format's `normalise` gives them. With `first`, the handle HeldBatches.open gave
+ * the batch (≥ 0), request i comes with handle `first + i`, but for those with an exposure (which
+ * requestAt does not rebuild): -1.
  */
-export function readBatch(b: Batch, file: string, base: number, sink: BatchSink, slot = -1): void {
+export function readBatch(b: Batch, file: string, base: number, sink: BatchSink, first = -1): void {
   const { flags, skips } = b;
-  const first = slot < 0 ? -1 : slot * PER_BATCH;
   let nextSkip = 0;
   let exposure = 0;
   for (let i = 0; i <= b.requests; i++) {

@@ -24,8 +24,10 @@
  * batch is let go (scan.ts, Reorderer.replace).
  */
 import type { ApiRequest } from '../model/request.js';
-import { PER_BATCH, requestAt, type Batch } from './batch.js';
+import { requestAt, type Batch } from './batch.js';
 
+/** Requests a batch may have and still be held by number. */
+export const PER_BATCH = 1 << 17;
 /** Batches kept at once: 2^13 × 2^17 handles stay below 2^30. */
 const SLOTS = 1 << 13;
 /** Batches kept before sparse ones are let go (~10 MB of the benchmark's batches). */
@@ -42,6 +44,8 @@ interface Kept {
   /** Still being read (readBatch): more of its requests may be held. */
   open: boolean;
 }
+
+const slotOf = (handle: number): number => Math.floor(handle / PER_BATCH);
 
 export class HeldBatches {
   private readonly kept: (Kept | undefined)[] = [];
@@ -63,7 +67,7 @@ export class HeldBatches {
 
   /** Whether a held handle's batch is kept, and read, for fewer than a quarter of its requests. */
   sparse(handle: number): boolean {
-    const k = this.kept[Math.floor(handle / PER_BATCH)]!;
+    const k = this.kept[slotOf(handle)]!;
     return !k.open && k.holds * SPARSE < k.batch.requests;
   }
 
@@ -72,7 +76,10 @@ export class HeldBatches {
     this.limit = Math.max(COMPACT_AT, 2 * this.size);
   }
 
-  /** Keeps a batch about to be read: its slot for readBatch, or -1 when it cannot be kept. */
+  /**
+   * Keeps a batch about to be read. Returns its first handle (request i's is that + i), for
+   * readBatch and then `close`, or -1 when it cannot be kept.
+   */
   open(batch: Batch, file: string, base: number): number {
     if (batch.requests > PER_BATCH) return -1;
     let slot = this.freeSlots.pop();
@@ -83,11 +90,12 @@ export class HeldBatches {
     }
     this.kept[slot] = { batch, file, base, holds: 0, open: true };
     if (this.size > this.peak) this.peak = this.size;
-    return slot;
+    return slot * PER_BATCH;
   }
 
-  /** After readBatch: the batch is let go now if none of its requests is held. */
-  close(slot: number): void {
+  /** After readBatch (`first` from `open`): the batch is let go now if none of its requests is held. */
+  close(first: number): void {
+    const slot = slotOf(first);
     const k = this.kept[slot]!;
     k.open = false;
     if (k.holds === 0) this.free(slot);
@@ -95,13 +103,13 @@ export class HeldBatches {
 
   /** Counts a handle readBatch gave as held (until it is recalled); returns it. */
   hold(handle: number): number {
-    this.kept[Math.floor(handle / PER_BATCH)]!.holds++;
+    this.kept[slotOf(handle)]!.holds++;
     return handle;
   }
 
   /** The request a held handle stands for, once: the handle is no longer held after. */
   recall(handle: number): ApiRequest {
-    const slot = Math.floor(handle / PER_BATCH);
+    const slot = slotOf(handle);
     const k = this.kept[slot]!;
     const req = requestAt(k.batch, handle % PER_BATCH, k.file, k.base);
     if (--k.holds === 0 && !k.open) this.free(slot);

@@ -105,9 +105,9 @@ export async function readInChunks(
     // Its turn came before a worker took it (or its worker failed): decode it here, now.
     const batch = e.batch ?? (e.setup ? decodeHere(e.setup, e.bytes) : null);
     if (batch) {
-      const slot = held ? held.open(batch, file.source.name, base) : -1;
-      readBatch(batch, file.source.name, base, file, slot);
-      if (slot >= 0) held!.close(slot);
+      const first = held ? held.open(batch, file.source.name, base) : -1;
+      readBatch(batch, file.source.name, base, file, first);
+      if (first >= 0) held!.close(first);
       lines += batch.lines;
     } else {
       lines += splitChunk(e.bytes, { line: (text, n) => file.line(text, base + n), tooLong: (n) => file.tooLong(base + n) });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiRequest } from '../../src/model/request.js';
-import { BatchWriter, PER_BATCH, readBatch, type Batch } from '../../src/pipeline/batch.js';
+import { BatchWriter, readBatch, type Batch } from '../../src/pipeline/batch.js';
 import { DecodePool } from '../../src/pipeline/decode-pool.js';
-import { COMPACT_AT, HeldBatches } from '../../src/pipeline/held-batches.js';
+import { COMPACT_AT, HeldBatches, PER_BATCH } from '../../src/pipeline/held-batches.js';
 import { readRequests } from '../../src/pipeline/requests.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { loadPolicy } from '../../src/policy/load.js';
@@ -27,9 +27,9 @@ function batchOf(reqs: ApiRequest[]): Batch {
  */
 function read(held: HeldBatches, b: Batch, file: string, base: number, keep: (r: ApiRequest) => boolean = () => true): [ApiRequest, number][] {
   const out: [ApiRequest, number][] = [];
-  const slot = held.open(b, file, base);
-  readBatch(b, file, base, { accept: (r, h) => out.push([r, h >= 0 && keep(r) ? held.hold(h) : h]), skipAt: () => {} }, slot);
-  if (slot >= 0) held.close(slot);
+  const first = held.open(b, file, base);
+  readBatch(b, file, base, { accept: (r, h) => out.push([r, h >= 0 && keep(r) ? held.hold(h) : h]), skipAt: () => {} }, first);
+  if (first >= 0) held.close(first);
   return out;
 }
 
@@ -76,10 +76,11 @@ describe('HeldBatches: requests held by number, recalled from their batch', () =
   it('keeps handles small integers, and gives none (-1) past its slots or for a batch too big to number', () => {
     const held = new HeldBatches();
     const one = batchOf([request({ line: 1 })]);
-    const slots: number[] = [];
-    for (let s = held.open(one, 'f', 0); s >= 0; s = held.open(one, 'f', 0)) slots.push(s);
-    expect(slots).toHaveLength(8192);
-    const last = Math.max(...slots) * PER_BATCH + PER_BATCH - 1;
+    const firsts: number[] = [];
+    for (let h = held.open(one, 'f', 0); h >= 0; h = held.open(one, 'f', 0)) firsts.push(h);
+    expect(firsts).toHaveLength(8192);
+    expect(new Set(firsts.map((h) => h % PER_BATCH))).toEqual(new Set([0]));
+    const last = Math.max(...firsts) + PER_BATCH - 1;
     expect(last).toBeLessThan(2 ** 30);
     expect(held.open(one, 'f', 0)).toBe(-1);
     const out: number[] = [];
