@@ -91,7 +91,14 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Groups findings into incidents (key × row × source IP) and counts findings per row. */
 export class IncidentAggregator {
-  private readonly groups = new Map<string, Building>();
+  /** Incidents in the order they opened (the sort in `incidents` keeps that order among equals). */
+  private readonly groups: Building[] = [];
+  /**
+   * The same incidents by key group, then source IP: the few of one key and source (one per row,
+   * tenant and suppression) in a list. No key text is built per finding: a joined key cost a
+   * concatenation, its flattening and hashing for each one.
+   */
+  private readonly byKey = new Map<string, Map<string, Building[]>>();
   /**
    * One flat copy of each reason and action text that incidents keep. Thousands of incidents share
    * the same few reasons and many actions, and an action arrives as a concatenation that would
@@ -123,10 +130,20 @@ export class IncidentAggregator {
       if (f.outcome === 'let-through') this.letThrough++;
     }
     const req = f.request;
+    let bySource = this.byKey.get(f.keyGroup);
+    if (bySource === undefined) this.byKey.set(f.keyGroup, (bySource = new Map()));
+    let same = bySource.get(req.ip);
+    if (same === undefined) bySource.set(req.ip, (same = []));
     // Suppressed and open findings of the same key, row and source are separate incidents.
-    const id = `${req.tenant}\u0000${f.keyGroup}\u0000${f.row}\u0000${req.ip}\u0000${f.suppressed?.at ?? ''}`;
-    let g = this.groups.get(id);
-    if (!g) {
+    const at = f.suppressed?.at ?? '';
+    let g: Building | undefined;
+    for (const c of same) {
+      if (c.row === f.row && c.tenant === req.tenant && (c.suppressed?.at ?? '') === at) {
+        g = c;
+        break;
+      }
+    }
+    if (g === undefined) {
       g = {
         suppressed: f.suppressed ?? null,
         group: f.keyGroup,
@@ -145,7 +162,8 @@ export class IncidentAggregator {
         actions: new CountedSet(this.intern),
         evidence: [],
       };
-      this.groups.set(id, g);
+      same.push(g);
+      this.groups.push(g);
     }
     g.count++;
     if (severityRank(f.severity) > severityRank(g.severity)) g.severity = f.severity;
@@ -161,7 +179,7 @@ export class IncidentAggregator {
 
   /** Incidents, worst first: severity, table row, key, source, first seen. Stable for diffs. */
   incidents(): Incident[] {
-    const list = [...this.groups.values()].sort(
+    const list = [...this.groups].sort(
       (a, b) =>
         Number(a.suppressed !== null) - Number(b.suppressed !== null) || // open incidents first
         severityRank(b.severity) - severityRank(a.severity) ||

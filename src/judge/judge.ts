@@ -74,7 +74,7 @@ export class Judge {
    * the finding, or null for a clean request.
    */
   judge(req: ApiRequest): Finding | null {
-    return this.finish(req, this.prejudge(req), req.time);
+    return this.finish(() => req, this.prejudge(req), req.time);
   }
 
   /** The order-free part (Who, Where, What), in any order; once per request. */
@@ -97,28 +97,31 @@ export class Judge {
   }
 
   /**
-   * The rest, in time order: When, the table, the finding. `time` is `req.time` (the time-order
-   * window keeps it apart, so that a clean request is finished without reading the request).
+   * The rest, in time order: When, the table, the finding. `time` is the request's time, and
+   * `request` gives the request itself, called only when something is read from it (a finding,
+   * the log-only checks, learned baselines): a clean request the time-order window held by
+   * number is then never rebuilt (src/pipeline/held-batches.ts).
    */
-  finish(req: ApiRequest, pre: Prejudged, time: number): Finding | null {
+  finish(request: () => ApiRequest, pre: Prejudged, time: number): Finding | null {
     let entry: KeyEntry | undefined;
     let who = VALID;
     let where = VALID;
     let what = VALID;
     let when = VALID;
     if (pre === null) {
-      ({ who, where, when } = this.logOnly!.judge(req));
-      if (who.valid && this.extraWhen) when = combine(when, this.extraWhen(req));
+      ({ who, where, when } = this.logOnly!.judge(request()));
+      if (who.valid && this.extraWhen) when = combine(when, this.extraWhen(request()));
     } else {
       if (pre instanceof Verdicts) ({ entry, who, where, what } = pre);
       else entry = pre;
       if (who.valid && entry !== undefined) {
         when = this.when.judge(time, entry); // always: every valid-Who request counts towards rate and quota
-        if (this.extraWhen) when = combine(when, this.extraWhen(req));
+        if (this.extraWhen) when = combine(when, this.extraWhen(request()));
       }
     }
     const row = decide(who.valid, where.valid, what.valid, when.valid);
     if (row === undefined) return null;
+    const req = request();
 
     // Reasons from the columns the row looks at, in table order.
     const used: Verdict[] = [];
@@ -141,8 +144,10 @@ export class Judge {
   }
 
   /** Whether `exposure` may have a finding for a request `prejudge` gave `pre`. */
-  mayExpose(req: ApiRequest, pre: Prejudged): boolean {
-    return pre === null ? req.exposedKey !== undefined && req.exposedKey !== '' : pre instanceof Verdicts && pre.exposed;
+  mayExpose(request: () => ApiRequest, pre: Prejudged): boolean {
+    if (pre !== null) return pre instanceof Verdicts && pre.exposed;
+    const exposed = request().exposedKey;
+    return exposed !== undefined && exposed !== '';
   }
 
   /**

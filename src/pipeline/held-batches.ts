@@ -12,7 +12,9 @@
  * kept in the window's arrays without an allocation. A batch stays here while any of its
  * requests is held (counted), and is let go when the last is recalled. A request recalled is
  * rebuilt by `requestAt`, field for field the one the batch first gave (requests with an
- * exposure are never held, readBatch). When every slot is taken, or a batch has more requests
+ * exposure are never held, readBatch), and only when something reads it: most requests leave
+ * the window clean, and the judge then needs nothing of them but their time and prejudgement
+ * (scan.ts). When every slot is taken, or a batch has more requests
  * than a handle can number, its requests are held as objects as before: same results, more
  * garbage-collection work.
  *
@@ -109,11 +111,22 @@ export class HeldBatches {
 
   /** The request a held handle stands for, once: the handle is no longer held after. */
   recall(handle: number): ApiRequest {
+    const req = this.request(handle);
+    this.release(handle);
+    return req;
+  }
+
+  /** The request a held handle stands for, built again; the handle stays held (`release` after). */
+  request(handle: number): ApiRequest {
+    const k = this.kept[slotOf(handle)]!;
+    return requestAt(k.batch, handle % PER_BATCH, k.file, k.base);
+  }
+
+  /** Ends the hold of a handle, its request built or not: its batch is let go with its last hold. */
+  release(handle: number): void {
     const slot = slotOf(handle);
     const k = this.kept[slot]!;
-    const req = requestAt(k.batch, handle % PER_BATCH, k.file, k.base);
     if (--k.holds === 0 && !k.open) this.free(slot);
-    return req;
   }
 
   private free(slot: number): void {

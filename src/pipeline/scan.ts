@@ -78,11 +78,19 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   // Who, Where and What as each request arrives; When and the findings in time order.
   // Requests a worker decoded wait as numbers into their batch, not as objects (held-batches.ts).
   const held = opts.held ?? (opts.pool ? new HeldBatches() : undefined);
+  // The request leaving the window. One held by number is built from its batch only when
+  // something reads it: most leave clean, judged on their time and prejudgement alone.
+  let leaving: ApiRequest | number = -1;
+  let built: ApiRequest | null = null;
+  const leavingRequest = (): ApiRequest => (built ??= typeof leaving === 'number' ? held!.request(leaving) : leaving);
   const reorder = new Reorderer<ApiRequest | number, Prejudged>(opts.reorderWindowMs, (item, pre, time) => {
-    const req = typeof item === 'number' ? held!.recall(item) : item;
-    const flagged = report(judge.finish(req, pre, time));
-    const exposed = judge.mayExpose(req, pre) ? report(judge.exposure(req)) : false;
-    opts.onJudged?.(req, flagged || exposed);
+    leaving = item;
+    built = null;
+    const flagged = report(judge.finish(leavingRequest, pre, time));
+    const exposed = judge.mayExpose(leavingRequest, pre) ? report(judge.exposure(leavingRequest())) : false;
+    opts.onJudged?.(leavingRequest(), flagged || exposed);
+    if (typeof item === 'number') held!.release(item); // after the last read: its batch may go with it
+    built = null;
   });
   const read = await readRequests({ ...opts, held }, (req, handle) => {
     if (req.time < since || req.time >= until) {

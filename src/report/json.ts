@@ -30,10 +30,18 @@ export function incidentJson(i: Incident, r: Redactor): Record<string, unknown> 
   };
 }
 
-/** `JSON.stringify(value, null, 2)` as it stands `depth` levels deep in a document so indented. */
+/**
+ * `JSON.stringify(value, null, 2)` as it stands `depth` levels deep in a document so indented:
+ * the value wrapped in `depth` arrays, so that JSON.stringify indents it itself, and cut out.
+ */
 function nested(value: unknown, depth: number): string {
-  // JSON text has no raw newlines inside strings: every newline in it is layout.
-  return JSON.stringify(value, null, 2).replaceAll('\n', `\n${'  '.repeat(depth)}`);
+  let wrapped: unknown = value;
+  for (let d = 0; d < depth; d++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  // Level k (0 = outermost) puts `[`, a newline and 2(k + 1) spaces before the value, and a newline, 2k spaces and `]` after it.
+  const before = 2 * depth + depth * (depth + 1);
+  const after = 2 * depth + depth * (depth - 1);
+  return text.slice(before, text.length - after);
 }
 
 /**

@@ -283,7 +283,7 @@ describe('prejudge and finish', () => {
     const pre = new Map(reqs.map((r) => [r.line, split.prejudge(r)]));
     const got = inOrder.map((r) => {
       const p = pre.get(r.line)!;
-      return [summary(split.finish(r, p, r.time)), summary(split.mayExpose(r, p) ? split.exposure(r) : null)];
+      return [summary(split.finish(() => r, p, r.time)), summary(split.mayExpose(() => r, p) ? split.exposure(r) : null)];
     });
     expect(got).toEqual(expected);
     expect(split.unchecked).toEqual(one.unchecked);
@@ -298,7 +298,23 @@ describe('prejudge and finish', () => {
     expect(clean).toBe(judge.policy.inventory.lookup(req.identity));
     expect(clean).toBeDefined();
     const exposed = judge.prejudge(request({ identity: alice, at: '2026-11-19T09:00:00Z', exposedIn: 'query api_key', exposedKey: 'x-secret-0001' }));
-    expect(judge.mayExpose(request(), exposed)).toBe(true);
-    expect(judge.mayExpose(request(), clean)).toBe(false);
+    expect(judge.mayExpose(() => request(), exposed)).toBe(true);
+    expect(judge.mayExpose(() => request(), clean)).toBe(false);
+  });
+
+  it('finishes a clean prejudged request without reading it, and reads it for a finding', () => {
+    const judge = newJudge();
+    const clean = request({ identity: alice, at: '2026-11-19T09:00:00Z' });
+    let reads = 0;
+    const pre = judge.prejudge(clean);
+    expect(judge.finish(() => (reads++, clean), pre, clean.time)).toBeNull();
+    expect(judge.mayExpose(() => (reads++, clean), pre)).toBe(false);
+    expect(reads).toBe(0);
+
+    const stranger = request({ identity: { key: 'not-in-the-policy-0001', hash: '', id: '', alias: '' }, at: '2026-11-19T09:00:01Z' });
+    const finding = judge.finish(() => (reads++, stranger), judge.prejudge(stranger), stranger.time);
+    expect(finding?.row).toBe('unauthenticated');
+    expect(finding?.request).toBe(stranger);
+    expect(reads).toBeGreaterThan(0);
   });
 });

@@ -73,6 +73,20 @@ describe('HeldBatches: requests held by number, recalled from their batch', () =
     expect(held.size).toBe(0);
   });
 
+  it('builds a held request without ending its hold, and lets the batch go with the last release, built or not', () => {
+    const held = new HeldBatches();
+    const got = read(held, batchOf([request({ line: 1, path: '/one' }), request({ line: 2, path: '/two' })]), 'f', 10);
+    const [[first, h1], [, h2]] = got as [[ApiRequest, number], [ApiRequest, number]];
+    expect(held.request(h1)).toEqual(first);
+    expect(held.request(h1)).toEqual(first); // as often as asked: the hold stays
+    held.release(h1);
+    expect(held.size).toBe(1); // /two is still held
+    held.release(h2); // never built
+    expect(held.size).toBe(0);
+    const next = read(held, batchOf([request({ line: 1, path: '/three' })]), 'f', 12);
+    expect(next[0]![1]).toBe(h1); // the freed slot, again from index 0
+  });
+
   it('keeps handles small integers, and gives none (-1) past its slots or for a batch too big to number', () => {
     const held = new HeldBatches();
     const one = batchOf([request({ line: 1 })]);
