@@ -23,7 +23,7 @@ Exit codes:
   2  usage or policy error
   3  input error: no record readable, a file unreadable or truncated, or (--strict) any record skipped`;
 
-function program(io: Io, setExit: (code: number) => void): Command {
+function program(io: Io, setExit: (code: number) => void, writesElsewhere: () => void): Command {
   const root = new Command('apiguard')
     .description('Audit API gateway and SIEM access logs: who used which key, from where, for what, and when.')
     .version(VERSION, '-V, --version')
@@ -68,7 +68,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(async (inputs: string[], flags: ScanFlags) => {
-      setExit(await runScan(inputs, flags, io, setExit));
+      setExit(await runScan(inputs, flags, io, { settled: setExit, writesElsewhere }));
     });
   addInputOptions(root
     .command('detect'))
@@ -158,14 +158,27 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
   let code: number = EXIT.clean;
   limitHeapGrowth();
   const stderr = (s: string): void => void io.stderr.write(s);
+  // Whether the run writes more than stdout (a scan's tickets, state file, output files).
+  let finishWithoutStdout = false;
+  let stdoutGone = false;
   io.stdout.on?.('error', (e: NodeJS.ErrnoException) => {
-    // A closed pipe (| head) is the reader's choice: nobody reads the rest, so stop now, with the
-    // code the whole run would have had (scan settles it before it writes its report).
-    if (e.code === 'EPIPE') process.exit(code);
+    // A closed pipe (| head) is the reader's choice: nobody reads the rest. Stop now, with the
+    // code the whole run would have had (scan settles it before it writes its report), unless
+    // the run has other things to write: then it finishes them, writing nothing more to stdout
+    // (later writes fail as the stream's own, after the first).
+    if (e.code === 'EPIPE' || (stdoutGone && e.code === 'ERR_STREAM_DESTROYED')) {
+      if (!finishWithoutStdout) process.exit(code);
+      stdoutGone = true;
+      return;
+    }
     throw e;
   });
   try {
-    await program(io, (c) => (code = c)).parseAsync(argv);
+    await program(
+      io,
+      (c) => (code = c),
+      () => (finishWithoutStdout = true),
+    ).parseAsync(argv);
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -164,5 +164,30 @@ describe('a reader that stops early (| head): the exit code of the whole run', (
 
   it('3 for an incomplete read, whatever the reader did', () => {
     expect(piped(['scan', '-p', POLICY, BROKEN, '-o', 'ndjson', '--strict', '--fail-on', 'none'], 'true')).toBe(3);
+  });
+
+  it.each([
+    ['ndjson', 'true'],
+    ['ndjson', 'head -c 100 >/dev/null'],
+    ['json', 'true'],
+  ])('-o %s | %s: a scan that writes tickets, a state file and an output file finishes them, as with a reader that reads all', (output, reader) => {
+    const dir = mkdtempSync(join(tmpdir(), 'apiguard-pipe-'));
+    const learned = join(dir, 'learned.json');
+    expect(runCli(['learn', DEMO, '--state', learned]).status).toBe(0);
+    const run = (name: string, pipeTo: string): { code: number; state: string; tickets: string[]; sarif: string } => {
+      const state = join(dir, `${name}.state.json`);
+      writeFileSync(state, readFileSync(learned));
+      const tickets = join(dir, `${name}-tickets`);
+      const sarif = join(dir, `${name}.sarif`);
+      const code = piped(['scan', '-p', POLICY, DEMO, '-o', output, '--fail-on', 'high', '--state', state, '--update-state', '--tickets', tickets, '--output-file', `sarif=${sarif}`], pipeTo);
+      const names = readdirSync(tickets).sort();
+      return { code, state: readFileSync(state, 'utf8'), tickets: names.map((n) => `${n}\n${readFileSync(join(tickets, n), 'utf8')}`), sarif: readFileSync(sarif, 'utf8') };
+    };
+    const whole = run('whole', 'cat >/dev/null');
+    const cut = run('cut', reader);
+    expect(whole.code).toBe(1);
+    expect(whole.tickets.length).toBeGreaterThan(0);
+    expect(whole.state).not.toBe(readFileSync(learned, 'utf8')); // the scan folded its clean requests in
+    expect(cut).toEqual(whole);
   });
 });

@@ -109,11 +109,16 @@ export function emptyPolicy(): Policy {
   return { file: '', timezone: 'UTC', hasInventory: false, keys: [], inventory: new Inventory(), secrets: [] };
 }
 
-/**
- * `settled` hears the exit code before the report is written: should stdout's reader stop early
- * (`| head`), the process then exits with the code of the whole run, not that of a clean one.
- */
-export async function runScan(inputs: string[], flags: ScanFlags, io: Io, settled?: (code: number) => void): Promise<number> {
+/** What the CLI's runner hears from a scan while it runs, for when stdout's reader stops early (`| head`). */
+export interface ScanHooks {
+  /** The exit code, before the report is written: the process then exits with the code of the whole run. */
+  settled?: (code: number) => void;
+  /** The scan writes more than stdout (tickets, the state file, output files, split reports): it must finish them. */
+  writesElsewhere?: () => void;
+}
+
+export async function runScan(inputs: string[], flags: ScanFlags, io: Io, hooks: ScanHooks = {}): Promise<number> {
+  const settled = hooks.settled;
   const reporter = reporterByName(flags.output);
   if (!reporter) throw new UsageError(`--output '${flags.output}' is not one of ${REPORTERS.map((r) => r.meta.name).join(', ')}`);
   const fileOutputs = (flags.outputFile ?? []).map((spec) => {
@@ -127,6 +132,7 @@ export async function runScan(inputs: string[], flags: ScanFlags, io: Io, settle
   if (since !== undefined && until !== undefined && since >= until) throw new UsageError('--since must be before --until');
   if (flags.splitBy !== undefined && flags.splitBy !== 'tenant') throw new UsageError(`--split-by '${flags.splitBy}' is not supported (tenant)`);
   if (flags.updateState && !flags.state) throw new UsageError('--update-state needs --state FILE');
+  if (flags.tickets !== undefined || flags.updateState || fileOutputs.length > 0 || flags.splitBy !== undefined) hooks.writesElsewhere?.();
 
   const failOn = flags.failOn as Severity | 'none';
   if (failOn !== 'none' && !SEVERITIES.includes(failOn)) {
