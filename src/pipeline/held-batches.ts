@@ -10,13 +10,13 @@
  *
  * A handle is `slot × PER_BATCH + index`: below 2^30, so always a small integer (Smi) for V8,
  * kept in the window's arrays without an allocation. A batch stays here while any of its
- * requests is held (counted), and is let go when the last is recalled. A request recalled is
- * rebuilt by `requestAt`, field for field the one the batch first gave (requests with an
- * exposure are never held, readBatch), and only when something reads it: most requests leave
- * the window clean, and the judge then needs nothing of them but their time and prejudgement
- * (scan.ts). When every slot is taken, or a batch has more requests
- * than a handle can number, its requests are held as objects as before: same results, more
- * garbage-collection work.
+ * requests is held (counted), and is let go when the last is released. A held request is
+ * rebuilt by `requestAt` (`request`, or `recall` = request and release), field for field the
+ * one the batch first gave (requests with an exposure are never held, readBatch), and only when
+ * something reads it: most requests leave the window clean, and the judge then needs nothing of
+ * them but their time and prejudgement (scan.ts). When every slot is taken, or a batch has more
+ * requests than a handle can number, its requests are held as objects as before: same results,
+ * more garbage-collection work.
  *
  * A batch kept for a few of its requests costs more than those requests as objects, and log
  * times are attacker-controlled: one record a chunk dated far ahead would keep every chunk's
@@ -103,7 +103,7 @@ export class HeldBatches {
     if (k.holds === 0) this.free(slot);
   }
 
-  /** Counts a handle readBatch gave as held (until it is recalled); returns it. */
+  /** Counts a handle readBatch gave as held (until it is released); returns it. */
   hold(handle: number): number {
     this.kept[slotOf(handle)]!.holds++;
     return handle;
