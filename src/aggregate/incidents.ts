@@ -12,7 +12,10 @@ export interface Counted {
   count: number;
 }
 
-/** Findings of one key, one table row and one source IP. */
+/**
+ * Findings of one key, one table row and one source IP. Keys nobody issued (row 1, and raw keys in
+ * the log that the inventory does not name) are grouped by source instead: see `incidentGroup`.
+ */
 export interface Incident {
   /** 1-based, in report order. */
   number: number;
@@ -30,7 +33,16 @@ export interface Incident {
   responses: readonly string[];
   /** The highest severity among its findings. */
   severity: Severity;
+  /**
+   * The key's policy name or masked form; for an incident of keys nobody issued (`keys` has more
+   * than one), how many: `3 different keys`, `more than 20 different keys`.
+   */
   key: string;
+  /** The keys of its findings as they are shown (masked), most frequent first; `otherKeys` counts the rest. */
+  keys: Counted[];
+  otherKeys: number;
+  /** True when its key part is "keys nobody issued" from this source, not one key (`incidentGroup`). */
+  unissued: boolean;
   ip: string;
   firstSeen: number;
   lastSeen: number;
@@ -68,11 +80,30 @@ class CountedSet {
 
 /** An incident while findings still arrive: sets instead of sorted lists, no number yet. */
 interface Building
-  extends Omit<Incident, 'number' | 'id' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions' | 'suppressed'> {
+  extends Omit<Incident, 'number' | 'id' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions' | 'suppressed' | 'keys' | 'otherKeys' | 'unissued'> {
   suppressed: Incident['suppressed'];
   group: string;
   reasons: CountedSet;
   actions: CountedSet;
+  /** Only for an incident grouped by source: the keys shown, and which distinct identities (up to one more than shown). */
+  keys: CountedSet | null;
+  identities: Set<string> | null;
+}
+
+/** The group of the keys nobody issued; `-` (no key at all) keeps its own. */
+const UNISSUED = 'unissued';
+
+/**
+ * The key part of a finding's incident. A key the inventory names (or, without one, a key the
+ * gateway accepted) is an identity: its incidents are its own. A key nobody issued — row 1's
+ * unknown or rejected key, a raw key in the log that the inventory does not name — is whatever
+ * the sender typed: one incident per such key would let a key-guessing run open one incident,
+ * and one ticket, per guess (measured: 200,000 guesses, 200,000 incidents, ~600 MB). Those
+ * findings are grouped by source, and the incident lists the keys.
+ */
+export function incidentGroup(f: Pick<Finding, 'row' | 'keyGroup'>): string {
+  if ((f.row === 'unauthenticated' || f.row === 'key-exposed') && f.keyGroup !== '-' && !f.keyGroup.startsWith('policy:')) return UNISSUED;
+  return f.keyGroup;
 }
 
 /** `AG-` + the first 16 hex of SHA-256 over key identity, row, source, and tenant when there is one. */
@@ -88,6 +119,19 @@ const kindOrder = (id: RowId): number => FINDING_KINDS.findIndex((k) => k.id ===
 const flatCopy = (text: string): string => JSON.parse(JSON.stringify(text)) as string;
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Whether the incident (of keys nobody issued, grouped by source) saw more than one key, so that
+ * reports list them. Two keys can share a mask: then the one label is listed under "N different keys".
+ */
+export const severalKeys = (i: Incident): boolean => i.keys.length > 1 || i.otherKeys > 0 || i.keys[0]?.text !== i.key;
+
+/** The incident's key label: the one key, or how many different keys an incident grouped by source saw. */
+function keyOf(g: Building): string {
+  const n = g.identities?.size ?? 1;
+  if (n <= 1) return g.key;
+  return n > MAX_DISTINCT ? `more than ${MAX_DISTINCT} different keys` : `${n} different keys`;
+}
 
 /** Groups findings into incidents (key × row × source IP) and counts findings per row. */
 export class IncidentAggregator {
@@ -130,8 +174,9 @@ export class IncidentAggregator {
       if (f.outcome === 'let-through') this.letThrough++;
     }
     const req = f.request;
-    let bySource = this.byKey.get(f.keyGroup);
-    if (bySource === undefined) this.byKey.set(f.keyGroup, (bySource = new Map()));
+    const group = incidentGroup(f);
+    let bySource = this.byKey.get(group);
+    if (bySource === undefined) this.byKey.set(group, (bySource = new Map()));
     let same = bySource.get(req.ip);
     if (same === undefined) bySource.set(req.ip, (same = []));
     // Suppressed and open findings of the same key, row and source are separate incidents.
@@ -146,7 +191,7 @@ export class IncidentAggregator {
     if (g === undefined) {
       g = {
         suppressed: f.suppressed ?? null,
-        group: f.keyGroup,
+        group,
         tenant: req.tenant,
         row: f.row,
         severity: f.severity,
@@ -161,6 +206,8 @@ export class IncidentAggregator {
         reasons: new CountedSet(this.intern),
         actions: new CountedSet(this.intern),
         evidence: [],
+        keys: group === UNISSUED ? new CountedSet(this.intern) : null,
+        identities: group === UNISSUED ? new Set() : null,
       };
       same.push(g);
       this.groups.push(g);
@@ -173,6 +220,11 @@ export class IncidentAggregator {
     else if (f.outcome === 'let-through') g.letThrough++;
     else g.unknownOutcome++;
     for (const r of f.groups) g.reasons.add(r);
+    if (g.keys !== null) {
+      g.keys.add(f.keyLabel);
+      // Distinct by identity, not by label: two keys can share a mask (short keys all show `…***`).
+      if (g.identities!.size <= MAX_DISTINCT) g.identities!.add(f.keyGroup);
+    }
     g.actions.add(`${req.method} ${req.path}`);
     if (g.evidence.length < MAX_EVIDENCE) g.evidence.push({ file: req.file, line: req.line });
   }
@@ -184,7 +236,7 @@ export class IncidentAggregator {
         Number(a.suppressed !== null) - Number(b.suppressed !== null) || // open incidents first
         severityRank(b.severity) - severityRank(a.severity) ||
         kindOrder(a.row) - kindOrder(b.row) ||
-        cmp(a.key, b.key) ||
+        cmp(keyOf(a), keyOf(b)) ||
         cmp(a.ip, b.ip) ||
         a.firstSeen - b.firstSeen,
     );
@@ -199,7 +251,10 @@ export class IncidentAggregator {
         cause: row.cause,
         responses: row.responses,
         severity: g.severity,
-        key: g.key,
+        key: keyOf(g),
+        keys: g.keys === null ? [{ text: g.key, count: g.count }] : g.keys.sorted(),
+        otherKeys: g.keys === null ? 0 : g.keys.other,
+        unissued: g.keys !== null,
         ip: g.ip,
         firstSeen: g.firstSeen,
         lastSeen: g.lastSeen,

@@ -5,7 +5,7 @@ import { PolicyError } from '../model/errors.js';
 import type { Finding, RowId } from '../model/finding.js';
 import { NetworkSet, parseRange } from '../policy/networks.js';
 import { compilePattern, type CompiledPattern } from '../policy/patterns.js';
-import { incidentId } from './incidents.js';
+import { incidentGroup, incidentId } from './incidents.js';
 
 /**
  * Accepted findings, file by file (`--suppress FILE`):
@@ -129,7 +129,7 @@ export class Suppressions {
     for (const e of this.entries) {
       if (e.row !== f.row) continue;
       if (e.key && e.key !== f.keyLabel) continue;
-      if (e.incident && e.incident !== incidentId(f.keyGroup, f.row, f.request.ip, f.request.tenant)) continue;
+      if (e.incident && e.incident !== incidentId(incidentGroup(f), f.row, f.request.ip, f.request.tenant)) continue;
       if (e.network && !e.network.contains(f.request.ip)) continue;
       if (e.action && !e.action.regex.test(`${f.request.method} ${f.request.path}`)) continue;
       if (this.now >= e.expiresAt) continue; // expired: reported, never applied

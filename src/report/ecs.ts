@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { incidentId, type Incident } from '../aggregate/incidents.js';
+import { incidentId, severalKeys, type Incident } from '../aggregate/incidents.js';
 import { ROW_BY_ID, rowNumber, type Cell } from '../judge/decision-table.js';
 import type { Severity } from '../model/finding.js';
 import { isoUtc } from '../normalise/time.js';
@@ -214,6 +214,8 @@ export function incidentEcs(i: Incident, r: Redactor, toolVersion: string): Reco
         severity: i.severity,
         row_number: i.rowNumber,
         key,
+        keys: severalKeys(i) ? i.keys.map((c) => r.text(c.text)) : undefined,
+        other_keys: severalKeys(i) ? i.otherKeys : undefined,
         tenant: tenant || undefined,
         count: i.count,
         let_through: i.letThrough,

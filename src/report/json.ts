@@ -14,6 +14,8 @@ export function incidentJson(i: Incident, r: Redactor): Record<string, unknown> 
     responses: i.responses,
     severity: i.severity,
     key: r.text(i.key),
+    keys: i.keys.map((c) => ({ text: r.text(c.text), count: c.count })),
+    otherKeys: i.otherKeys,
     ip: i.ip,
     firstSeen: isoUtc(i.firstSeen),
     lastSeen: isoUtc(i.lastSeen),

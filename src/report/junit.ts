@@ -1,4 +1,4 @@
-import type { Counted, Incident } from '../aggregate/incidents.js';
+import { severalKeys, type Counted, type Incident } from '../aggregate/incidents.js';
 import { FINDING_KINDS, rowLabel, type DecisionRow } from '../judge/decision-table.js';
 import { isoUtc } from '../normalise/time.js';
 import type { Redactor } from './sanitize.js';
@@ -68,6 +68,7 @@ function details(i: Incident, r: Redactor): string {
     `Seen: ${isoUtc(i.firstSeen)} to ${isoUtc(i.lastSeen)}`,
     'Why:',
     ...countedLines(i.reasons, i.otherReasons, r),
+    ...(severalKeys(i) ? ['Keys:', ...countedLines(i.keys, i.otherKeys, r)] : []),
     'Actions:',
     ...countedLines(i.actions, i.otherActions, r),
     i.count > i.evidence.length ? `Evidence (first ${i.evidence.length} of ${plural(i.count, 'request')}):` : 'Evidence:',

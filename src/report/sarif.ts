@@ -1,4 +1,4 @@
-import type { Counted, Incident } from '../aggregate/incidents.js';
+import { severalKeys, type Counted, type Incident } from '../aggregate/incidents.js';
 import { FINDING_KINDS, rowNumber, type Cell, type DecisionRow } from '../judge/decision-table.js';
 import type { Severity } from '../model/finding.js';
 import { isoUtc } from '../normalise/time.js';
@@ -120,7 +120,7 @@ function message(i: Incident, r: Redactor): string {
   if (i.unknownOutcome) outcome.push(`${i.unknownOutcome} with unknown status`);
   const why = reasonList(i.reasons, i.otherReasons, 3, r);
   return (
-    `${i.cause}: key ${r.text(i.key)} from ${r.text(i.ip)}, ${plural(i.count, 'request')} (${outcome.join(', ')}).` +
+    `${i.cause}: ${severalKeys(i) ? '' : 'key '}${r.text(i.key)} from ${r.text(i.ip)}, ${plural(i.count, 'request')} (${outcome.join(', ')}).` +
     (why ? ` Why: ${why}.` : '')
   );
 }

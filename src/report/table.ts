@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
-import type { Counted, Incident } from '../aggregate/incidents.js';
+import { severalKeys, type Counted, type Incident } from '../aggregate/incidents.js';
 import { rowLabel } from '../judge/decision-table.js';
 import { localSpan } from './local-time.js';
 import type { Severity } from '../model/finding.js';
@@ -45,6 +45,7 @@ function detailLines(i: Incident, ctx: ReportContext): string[] {
     `${c.bold('Cause:')}    ${i.cause}`,
     `${c.bold('Response:')} ${i.responses.join('; ')}`,
     `${c.bold('Why:')}      ${counted(i.reasons, i.otherReasons, 4, r)}`,
+    severalKeys(i) ? `${c.bold('Keys:')}     ${counted(i.keys, i.otherKeys, 4, r)}` : '',
     whatDecided ? '' : `${c.bold('Actions:')}  ${counted(i.actions, i.otherActions, 3, r)}`,
     first ? `${c.bold('Evidence:')} ${r.text(first.file)}:${first.line}${i.count > 1 ? ` (first of ${n(i.count)})` : ''}` : '',
   ].filter(Boolean);

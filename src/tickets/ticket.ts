@@ -4,7 +4,7 @@
  * SOAR step. The finding id travels in a ticket custom field so that a later run finds the open
  * ticket and comments on it instead of opening a duplicate.
  */
-import type { Incident } from '../aggregate/incidents.js';
+import { severalKeys, type Incident } from '../aggregate/incidents.js';
 import { rowLabel } from '../judge/decision-table.js';
 import type { Severity } from '../model/finding.js';
 import { isoUtc } from '../normalise/time.js';
@@ -87,6 +87,14 @@ export function ticketFor(i: Incident, opts: TicketOptions): TicketBody {
     ...i.reasons.map((c) => `  - ${c.count}x ${r.text(c.text)}`),
     ...(i.otherReasons > 0 ? [`  - and ${plural(i.otherReasons, 'more reason')}`] : []),
     '',
+    ...(severalKeys(i)
+      ? [
+          'Keys (nobody issued them; grouped by source):',
+          ...i.keys.map((c) => `  - ${c.count}x ${r.text(c.text)}`),
+          ...(i.otherKeys > 0 ? [`  - and ${plural(i.otherKeys, 'more request')} with other keys`] : []),
+          '',
+        ]
+      : []),
     'Actions:',
     ...i.actions.map((c) => `  - ${c.count}x ${r.text(c.text)}`),
     ...(i.otherActions > 0 ? [`  - and ${plural(i.otherActions, 'more request')} to other actions`] : []),
@@ -97,7 +105,7 @@ export function ticketFor(i: Incident, opts: TicketOptions): TicketBody {
     'Response:',
     ...i.responses.map((step, n) => `  ${n + 1}. ${step}`),
     '',
-    `The finding id ${i.id} is the same in every run for this key, row and source; a later run comments on this ticket instead of opening another.`,
+    `The finding id ${i.id} is the same in every run for this ${i.unissued ? 'row and source (keys nobody issued are grouped by source)' : 'key, row and source'}; a later run comments on this ticket instead of opening another.`,
     `Written by apiguard ${opts.version} (${r.text(opts.origin)}).`,
   ];
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IncidentAggregator } from '../../src/aggregate/incidents.js';
+import { IncidentAggregator, incidentGroup, severalKeys } from '../../src/aggregate/incidents.js';
 import type { Finding, Outcome, RowId, Severity } from '../../src/model/finding.js';
 import type { ApiRequest } from '../../src/model/request.js';
 import { request } from '../helpers/requests.js';
@@ -111,6 +111,9 @@ describe('IncidentAggregator grouping', () => {
         responses: ['Block API request', 'Revoke API key & create new API key'],
         severity: 'critical',
         key: 'analyst-1',
+        keys: [{ text: 'analyst-1', count: 1 }],
+        otherKeys: 0,
+        unissued: false,
         ip: '203.0.113.9',
         firstSeen: ms('2026-11-20T03:00:41Z'),
         lastSeen: ms('2026-11-20T03:00:41Z'),
@@ -353,5 +356,88 @@ describe('incident ids', () => {
     const list = agg.incidents();
     expect(list.map((i) => i.tenant)).toEqual(['org-a', 'org-b']);
     expect(list[0]!.id).not.toBe(list[1]!.id);
+  });
+});
+
+describe('keys nobody issued: one incident per source, not per key tried', () => {
+  const unknown = (raw: string, o: F = {}): Finding =>
+    finding({ row: 'unauthenticated', groups: ['key not in the inventory'], key: `key ${raw.slice(0, 4)}…${raw.slice(-4)}`, group: `k:${raw}`, ...o });
+
+  it('groups row 1 findings of unknown keys by source and counts the keys', () => {
+    const agg = new IncidentAggregator();
+    for (let n = 0; n < 5; n++) agg.add(unknown(`guess-${n}-0000000000`, { req: { ip: '198.51.100.7', line: n + 1 } }));
+    agg.add(unknown('guess-0-0000000000', { req: { ip: '198.51.100.7', line: 6 } }));
+    agg.add(unknown('guess-9-0000000000', { req: { ip: '198.51.100.8', line: 7 } }));
+    const list = agg.incidents();
+    expect(list.map((i) => [i.ip, i.key, i.count, i.unissued])).toEqual([
+      ['198.51.100.7', '5 different keys', 6, true],
+      ['198.51.100.8', 'key gues…0000', 1, true],
+    ]);
+    // All five share a mask: the list shows what the masks show; the label counts identities.
+    expect(list[0]!.keys).toEqual([{ text: 'key gues…0000', count: 6 }]);
+    expect([severalKeys(list[0]!), severalKeys(list[1]!)]).toEqual([true, false]);
+    expect(list[0]!.evidence.map((e) => e.line)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('keeps 20 key labels and says "more than 20" beyond, however many keys were tried', () => {
+    const agg = new IncidentAggregator();
+    for (let n = 0; n < 10_000; n++) {
+      const raw = `${String(n).padStart(4, '0')}-guessed-key-${String(n).padStart(5, '0')}`;
+      agg.add(unknown(raw, { req: { ip: '198.51.100.7' } }));
+    }
+    const list = agg.incidents();
+    expect(list).toHaveLength(1);
+    const [i] = list;
+    expect(i!.key).toBe('more than 20 different keys');
+    expect(i!.count).toBe(10_000);
+    expect(i!.keys).toHaveLength(20);
+    expect(i!.keys[0]).toEqual({ text: 'key 0000…0000', count: 1 });
+    expect(i!.otherKeys).toBe(10_000 - 20);
+  });
+
+  it('gives the source incident one id whichever keys were tried', () => {
+    const idOf = (raw: string) => {
+      const agg = new IncidentAggregator();
+      agg.add(unknown(raw, { req: { ip: '198.51.100.7' } }));
+      return agg.incidents()[0]!.id;
+    };
+    expect(idOf('first-guess-00000')).toBe(idOf('other-guess-11111'));
+    const agg = new IncidentAggregator();
+    agg.add(unknown('first-guess-00000', { req: { ip: '198.51.100.9' } }));
+    expect(agg.incidents()[0]!.id).not.toBe(idOf('first-guess-00000'));
+  });
+
+  it('groups raw keys in the log that the inventory does not name by source too', () => {
+    const agg = new IncidentAggregator();
+    agg.add(unknown('leaked-one-aaaaaaa', { row: 'key-exposed', groups: ['raw key in the log (query)'] }));
+    agg.add(unknown('leaked-two-bbbbbbb', { row: 'key-exposed', groups: ['raw key in the log (query)'] }));
+    // A raw key the inventory names stays the key's own incident.
+    agg.add(finding({ row: 'key-exposed', key: 'analyst-1', group: 'policy:analyst-1', groups: ['raw key in the log (query)'] }));
+    expect(agg.incidents().map((i) => [i.row, i.key, i.count, i.keys.length])).toEqual([
+      ['key-exposed', '2 different keys', 2, 2],
+      ['key-exposed', 'analyst-1', 1, 1],
+    ]);
+  });
+
+  it('keeps a revoked inventory key, requests without a key, and other rows per key', () => {
+    const agg = new IncidentAggregator();
+    agg.add(finding({ row: 'unauthenticated', key: 'analyst-1', group: 'policy:analyst-1', groups: ['used after revocation'] }));
+    agg.add(finding({ row: 'unauthenticated', key: 'analyst-2', group: 'policy:analyst-2', groups: ['used after revocation'] }));
+    agg.add(finding({ row: 'unauthenticated', key: '(no key)', group: '-', groups: ['no API key'] }));
+    agg.add(unknown('guess-1-0000000000'));
+    // Without an inventory, keys the gateway accepted are identities: their findings stay per key.
+    agg.add(finding({ row: 'wrong-workstation', key: 'key aaaa…1111', group: 'k:aaaa-1111' }));
+    agg.add(finding({ row: 'wrong-workstation', key: 'key bbbb…2222', group: 'k:bbbb-2222' }));
+    const list = agg.incidents();
+    expect(list.map((i) => [i.row, i.key, i.unissued])).toEqual([
+      ['wrong-workstation', 'key aaaa…1111', false],
+      ['wrong-workstation', 'key bbbb…2222', false],
+      ['unauthenticated', '(no key)', false],
+      ['unauthenticated', 'analyst-1', false],
+      ['unauthenticated', 'analyst-2', false],
+      ['unauthenticated', 'key gues…0000', true],
+    ]);
+    expect(incidentGroup({ row: 'unauthenticated', keyGroup: 'k:x' })).toBe(incidentGroup({ row: 'key-exposed', keyGroup: 'h:y' }));
+    expect(incidentGroup({ row: 'when-violation', keyGroup: 'k:x' })).toBe('k:x');
   });
 });

@@ -103,6 +103,11 @@ function wide(): ScanReport {
       { status: 403, line: 60, path: '/elastic/logs' },
       { row: 'key-exposed', severity: 'high', outcome: 'blocked', keyLabel: `key ${MASKED}`, keyGroup: `k:${SECRET}`, groups: ['raw key in the log (query api_key)'] },
     ),
+    // A second raw key nobody issued, from the same source: one incident that lists both keys.
+    finding(
+      { status: 403, line: 61, path: '/elastic/logs' },
+      { row: 'key-exposed', severity: 'high', outcome: 'blocked', keyLabel: 'key gues…0001', keyGroup: 'k:guessed-key-0001', groups: ['raw key in the log (query api_key)'] },
+    ),
     finding(
       { status: 200, line: 70 },
       { row: 'key-compromised', severity: 'critical', outcome: 'let-through', suppressed: { reason: 'pen test', owner: 'soc@corp.example', expires: '2026-12-31', at: 'supp.yaml:4' } },
@@ -172,6 +177,8 @@ const FIELDS: Record<string, [EcsType, 'array' | 'one']> = {
   'apiguard.incident.severity': ['keyword', 'one'],
   'apiguard.incident.row_number': ['long', 'one'],
   'apiguard.incident.key': ['keyword', 'one'],
+  'apiguard.incident.keys': ['keyword', 'array'],
+  'apiguard.incident.other_keys': ['long', 'one'],
   'apiguard.incident.tenant': ['keyword', 'one'],
   'apiguard.incident.count': ['long', 'one'],
   'apiguard.incident.let_through': ['long', 'one'],
@@ -387,7 +394,7 @@ describe('ecs reporter', () => {
     expect(byIncident).toEqual([
       ['wrong-workstation', 'analyst-1', ...use],
       ['invalid-for-role', 'analyst-1', ...use],
-      ['key-exposed', `key ${MASKED}`, 'MITRE ATT&CK', ['T1528'], ['Steal Application Access Token'], null, ['TA0006'], ['Credential Access']],
+      ['key-exposed', '2 different keys', 'MITRE ATT&CK', ['T1528'], ['Steal Application Access Token'], null, ['TA0006'], ['Credential Access']],
       ['when-violation', 'analyst-1', ...use],
       ['unauthenticated', '(no key)', 'MITRE ATT&CK', ['T1110'], ['Brute Force'], null, ['TA0006'], ['Credential Access']],
       ['unauthenticated', 'bob', null, null, null, null, null, null],
@@ -401,7 +408,7 @@ describe('ecs reporter', () => {
     expect(got).toEqual([
       ['wrong-workstation', 1, 1, ['api'], ['allowed'], 'success'], // one let through is enough
       ['invalid-for-role', 1, 0, ['api'], ['denied'], 'failure'],
-      ['key-exposed', 1, 0, ['api'], ['denied'], 'failure'],
+      ['key-exposed', 2, 0, ['api'], ['denied'], 'failure'],
       ['when-violation', 0, 0, ['api'], ['info'], 'unknown'],
       ['unauthenticated', 2, 0, ['api', 'authentication'], ['denied', 'info'], 'failure'],
       ['unauthenticated', 0, 0, ['api', 'authentication'], ['info'], 'unknown'],
@@ -480,6 +487,23 @@ describe('ecs reporter', () => {
       ['unauthenticated', 'bob', 'bob'],
       ['unauthenticated', 'hash dead…f00d', null],
     ]);
+  });
+
+  it('lists the keys of an incident of keys nobody issued, and only there', () => {
+    const policy = parsePolicy(['version: 1', 'keys:', '  - { name: alice, match: { alias: alice }, revoked: 2026-11-18T12:00:00Z }'].join('\n'), 'p.yaml');
+    const judge = new Judge(policy);
+    const found = [
+      judge.judge(request({ at: '2026-11-20T09:00:00Z', identity: { alias: 'alice' } })),
+      judge.judge(request({ at: '2026-11-20T09:01:00Z', identity: { hash: 'deadbeefcafef00d' } })),
+      judge.judge(request({ at: '2026-11-20T09:02:00Z', identity: { hash: '0123456789abcdef' } })),
+      judge.judge(request({ at: '2026-11-20T09:03:00Z', identity: { hash: 'deadbeefcafef00d' } })),
+    ];
+    const out = docs(ecs.render(reportOf(found.map((f) => f!)), ctx()));
+    expect(out.map((d) => [d.apiguard.incident.key, d.apiguard.incident.keys ?? null, d.apiguard.incident.other_keys ?? null])).toEqual([
+      ['2 different keys', ['hash dead…f00d', 'hash 0123…cdef'], 0],
+      ['alice', null, null],
+    ]);
+    for (const d of out) expect(problems(d as unknown as Record<string, unknown>)).toEqual([]);
   });
 
   it('calls it Brute Force when the log-only key-guessing rule fired, not before', () => {

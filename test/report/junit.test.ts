@@ -328,6 +328,22 @@ describe('junit reporter', () => {
     ]);
   });
 
+  it('lists the keys of a source that tried keys nobody issued', () => {
+    const guess = { row: 'unauthenticated', severity: 'low', outcome: 'blocked', ip: '198.51.100.66', file: 'logs/gw.ndjson', why: 'key not in the inventory' } as const;
+    const extra: Spec[] = [
+      { ...guess, key: 'key 0001…0001', group: 'k:0001-guess-0001', at: '2026-11-20T06:00:00Z', line: 30 },
+      { ...guess, key: 'key 0002…0002', group: 'k:0002-guess-0002', at: '2026-11-20T06:00:01Z', line: 31 },
+      { ...guess, key: 'key 0001…0001', group: 'k:0001-guess-0001', at: '2026-11-20T06:00:02Z', line: 32 },
+    ];
+    const doc = parse(junit.render(report({ extra }), ctx()));
+    const tc = doc.testsuites.testsuite[0]!.testcase.find((c) => c.name === '2 different keys from 198.51.100.66')!;
+    const text = (tc.failure as OutcomeElement)['#text'];
+    expect(text).toContain('\nKeys:\n  2× key 0001…0001\n  1× key 0002…0002\nActions:\n');
+    // An incident of one key lists none.
+    const other = doc.testsuites.testsuite[2]!.testcase[0]!;
+    expect((other.failure as OutcomeElement)['#text']).not.toContain('Keys:');
+  });
+
   it('is deterministic: the same bytes whatever the clock says, and no time attributes', () => {
     vi.useFakeTimers();
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));

@@ -347,6 +347,20 @@ describe('sarif reporter', () => {
     expect((results[1]!.locations as { logicalLocations: unknown }[])[0]!.logicalLocations).toEqual([{ name: SECRET, kind: 'apiKey' }]);
   });
 
+  it('says how many keys a source tried when they were keys nobody issued', () => {
+    const guess = { row: 'unauthenticated', severity: 'low', outcome: 'blocked', ip: '198.51.100.66', file: 'logs/gw.ndjson', why: 'key not in the inventory' } as const;
+    const r = report([
+      { ...guess, key: 'key 0001…0001', group: 'k:0001-guess-0001', at: '2026-11-20T06:00:00Z', line: 30 },
+      { ...guess, key: 'key 0002…0002', group: 'k:0002-guess-0002', at: '2026-11-20T06:00:01Z', line: 31 },
+    ]);
+    const doc = render(r);
+    expectValid(doc);
+    const got = doc.runs[0]!.results.find((x) => (x.message as { text: string }).text.includes('198.51.100.66'))!;
+    expect((got.message as { text: string }).text).toBe(
+      'API request not authenticated: 2 different keys from 198.51.100.66, 2 requests (0 let through by the gateway, 2 blocked). Why: 2× key not in the inventory.',
+    );
+  });
+
   it('is valid with empty results when there are no incidents, and still lists every rule', () => {
     const doc = render(emptyReport());
     expectValid(doc);
