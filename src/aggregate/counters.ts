@@ -32,6 +32,8 @@ export class Counters {
   readonly skips = new Map<SkipReason, number>();
   readonly examples: SkipExample[] = [];
   late = 0;
+  /** Records held apart as far ahead in time of all others (src/judge/reorder.ts). */
+  ahead = 0;
   /** Requests with a valid key whose Where (no client IP) or What (no method and path) the log could not tell. */
   unchecked = { where: 0, what: 0 };
 

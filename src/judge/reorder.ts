@@ -9,7 +9,22 @@
  * What is held is the caller's: a request, or a number it can be recalled by (the scan holds
  * requests decoded by workers so, src/pipeline/held-batches.ts).
  * Memory: the requests of one window, not of the input.
+ *
+ * The window is measured from the newest time seen, so one record whose time is far ahead of all
+ * others (a clock glitch, a bogus year 2099) would move it to that time: every record after it
+ * would be released at once in arrival order, and those out of order counted late, for the rest
+ * of the input. A record more than `jumpMs` ahead of every earlier one therefore moves the horizon
+ * only when confirmed: a record among the next `CONFIRM_WITHIN` that is not far behind it (the
+ * traffic after a quiet gap, a sparse log, a node whose clock is ahead). Until then it is held like
+ * any other; if the records after it are all far behind, it stays held apart ("ahead") and is
+ * released in time order when the others catch up with it, or at the end. At most `MAX_AHEAD` are
+ * held apart, so that memory stays bounded whatever the log.
  */
+/** A far-ahead record is confirmed by a record not far behind it among this many arrivals after it. */
+const CONFIRM_WITHIN = 16;
+/** At most this many records are held apart in a scan; after that the window follows every time again. */
+const MAX_AHEAD = 1_000;
+
 export class Reorderer<Item, Tag> {
   // A 4-ary min-heap on (time, arrival), in parallel arrays: the keys are read without
   // touching the requests, elements move by shifting a hole rather than by swaps, and a node's
@@ -29,14 +44,30 @@ export class Reorderer<Item, Tag> {
   private head = 0;
   private seq = 0;
   private newest = Number.NEGATIVE_INFINITY;
+  /**
+   * `newest + jumpMs`: a time beyond it is far ahead. So is the first record's, with nothing to
+   * compare it with: the next records confirm it, or show that it was the glitch.
+   */
+  private aheadLimit = Number.NEGATIVE_INFINITY;
+  private readonly jumpMs: number;
+  /** Unconfirmed far-ahead records: their times and arrival numbers. */
+  private readonly aheadTimes: number[] = [];
+  private readonly aheadSeqs: number[] = [];
   private lastReleased = Number.NEGATIVE_INFINITY;
   late = 0;
+  /**
+   * Records that arrived far ahead of every earlier one, and the `CONFIRM_WITHIN` records after
+   * them all far behind: held apart without moving the horizon.
+   */
+  ahead = 0;
 
   constructor(
     private readonly windowMs: number,
     /** Gets each request with the tag it was pushed with, and its time (read here, not from the request). */
     private readonly release: (item: Item, tag: Tag, time: number) => void,
-  ) {}
+  ) {
+    this.jumpMs = Math.max(windowMs, 60_000);
+  }
 
   /** Holds `item` (a request, or what stands for one) with its tag until its `time` comes. */
   push(item: Item, tag: Tag, time: number): void {
@@ -45,9 +76,13 @@ export class Reorderer<Item, Tag> {
       this.release(item, tag, time);
       return;
     }
-    if (time > this.newest) this.newest = time;
-    // Fast path: nothing held and already in order with no window: pass straight through.
-    if (this.windowMs === 0 && this.held === 0) {
+    if (time > this.newest) {
+      if (time <= this.aheadLimit) this.advance(time);
+      else this.farAhead(time);
+    }
+    // Fast path: nothing held and already in order with no window: pass straight through (not a
+    // record held apart as far ahead: `newest` did not move to it).
+    if (this.windowMs === 0 && this.held === 0 && time <= this.newest) {
       this.lastReleased = time;
       this.release(item, tag, time);
       return;
@@ -71,6 +106,56 @@ export class Reorderer<Item, Tag> {
     }
   }
 
+  /** The newest time seen moves to `time`; records it brings within reach are no longer far ahead. */
+  private advance(time: number): void {
+    this.newest = time;
+    this.aheadLimit = time + this.jumpMs;
+    const times = this.aheadTimes;
+    if (times.length === 0) return;
+    let kept = 0;
+    for (let i = 0; i < times.length; i++) {
+      if (times[i]! <= this.aheadLimit) continue;
+      times[kept] = times[i]!;
+      this.aheadSeqs[kept++] = this.aheadSeqs[i]!;
+    }
+    times.length = this.aheadSeqs.length = kept;
+  }
+
+  /** A record more than `jumpMs` ahead of every earlier one (rare: not on the per-record path). */
+  private farAhead(time: number): void {
+    const times = this.aheadTimes;
+    const seqs = this.aheadSeqs;
+    const seq = this.seq;
+    let kept = 0;
+    let confirmed = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i]!;
+      if (seq - seqs[i]! > CONFIRM_WITHIN) {
+        // The records after it were all far behind it: it stays held apart until they catch up, or to the end.
+        this.ahead++;
+        continue;
+      }
+      if (time >= t - this.jumpMs) {
+        // A later record not far behind it: its time was real (a gap, then traffic again).
+        if (t > confirmed) confirmed = t;
+        continue;
+      }
+      times[kept] = t;
+      seqs[kept++] = seqs[i]!;
+    }
+    times.length = seqs.length = kept;
+    // The newest time moves to the confirmed record, not to this one: this one needs its own confirmation.
+    if (confirmed > this.newest) this.advance(confirmed);
+    if (time <= this.aheadLimit) {
+      if (time > this.newest) this.advance(time);
+    } else if (this.ahead >= MAX_AHEAD) {
+      this.advance(time); // enough held apart: the window follows every time again, and memory stays bounded
+    } else {
+      times.push(time);
+      seqs.push(seq);
+    }
+  }
+
   /** Replaces each item held by `f(item)`, in place: the order of release does not change. */
   replace(f: (item: Item) => Item): void {
     const { reqs, runReqs } = this;
@@ -80,6 +165,9 @@ export class Reorderer<Item, Tag> {
 
   /** Releases everything held, in order. */
   flush(): void {
+    // Far-ahead records too close to the end to tell are not counted: whatever they are, they come last.
+    for (const seq of this.aheadSeqs) if (this.seq - seq > CONFIRM_WITHIN) this.ahead++;
+    this.aheadTimes.length = this.aheadSeqs.length = 0;
     for (;;) {
       const fromRun = this.runFirst();
       if (fromRun === null) break;

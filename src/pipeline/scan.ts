@@ -114,6 +114,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   });
   reorder.flush();
   read.counters.late = reorder.late;
+  read.counters.ahead = reorder.ahead;
   read.counters.unchecked = { ...judge.unchecked };
   return { counters: read.counters, aggregator, first, last, outsidePeriod, tenants };
 }

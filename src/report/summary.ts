@@ -44,6 +44,7 @@ export function buildSummary(args: {
       parsed: counters.parsed,
       skipped: counters.skipped,
       late: counters.late,
+      ahead: counters.ahead,
       unchecked: { ...counters.unchecked },
       outsidePeriod: args.outsidePeriod ?? 0,
     },
@@ -107,6 +108,15 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
     // The likeliest cause with several files: nodes' logs of the same hours, read one after another.
     const hint = 'files are read one after another: merge logs of several nodes by time first (README: Time order)';
     if (s.files.length > 1) lines.push(c.yellow(`             ${hint}`));
+  }
+  if (s.records.ahead > 0) {
+    // A clock glitch or a bogus time: it did not move the reorder window (src/judge/reorder.ts).
+    const one = s.records.ahead === 1;
+    lines.push(
+      c.yellow(
+        `  Ahead:     ${plural(s.records.ahead, 'record')} more than --reorder-window (at least 1m) ahead of every record before ${one ? 'it' : 'them'}, and no record near ${one ? 'it' : 'them'} in time followed: judged in time order without moving the window; check ${one ? 'its timestamp' : 'their timestamps'}`,
+      ),
+    );
   }
   if (s.period.since || s.period.until) {
     lines.push(`  Window:    ${s.period.since ?? 'start'} to ${s.period.until ?? 'end'} (--since/--until); ${plural(s.records.outsidePeriod, 'request')} outside it not judged`);

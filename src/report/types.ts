@@ -20,7 +20,7 @@ export interface Summary {
   files: FileStats[];
   /** Files in input directories that were not read: their names do not look like logs. */
   ignoredFiles: string[];
-  records: { read: number; parsed: number; skipped: number; late: number; unchecked: { where: number; what: number }; outsidePeriod: number };
+  records: { read: number; parsed: number; skipped: number; late: number; ahead: number; unchecked: { where: number; what: number }; outsidePeriod: number };
   /** --since / --until as ISO times, null when not given. */
   period: { since: string | null; until: string | null };
   skipped: { reason: string; description: string; count: number }[];

@@ -111,7 +111,7 @@ describe('exit 3: input errors', () => {
     expect(r.stderr).toContain(`${BROKEN}:6: skipped: JSON value is not an object (array with 3 values that are not objects)`);
     expect(r.stderr).toContain(`${BROKEN}:7: skipped: timestamp cannot be parsed (yesterday)`);
     const doc = JSON.parse(r.stdout) as { summary: { records: unknown; skipped: { reason: string; count: number }[] } };
-    expect(doc.summary.records).toEqual({ read: 7, parsed: 2, skipped: 5, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 });
+    expect(doc.summary.records).toEqual({ read: 7, parsed: 2, skipped: 5, late: 0, ahead: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 });
     expect(doc.summary.skipped.map((s) => [s.reason, s.count])).toEqual([
       ['bad-json', 1],
       ['not-an-object', 1],

@@ -93,6 +93,29 @@ describe('inputs', () => {
     expect(strip(out)).toEqual(strip(sorted));
   });
 
+  it('does not let a record with a bogus far-future time disturb the order of the others', () => {
+    const lines = demoText.trimEnd().split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
+    // A clock glitch as the first record and another in the middle: copies of real records, in 2099.
+    const glitch = (n: number, at: string): string => lines[n]!.replace(/"timestamp":"[^"]*"/, `"timestamp":"${at}"`);
+    lines.splice(600, 0, glitch(600, '2099-03-01T00:00:00Z'));
+    lines.unshift(glitch(0, '2099-06-01T00:00:00Z'));
+    const glitched = join(tmp, 'glitched.ndjson');
+    writeFileSync(glitched, lines.join('\n') + '\n');
+    const withoutPlace = (stdout: string): string[] =>
+      findings(stdout)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((f) => !String(f.time).startsWith('2099'))
+        .map(({ line: _line, file: _file, ...rest }) => JSON.stringify(rest));
+    const sorted = runCli(['scan', '-p', POLICY, DEMO, '--fail-on', 'none', '-o', 'ndjson']);
+    const out = runCli(['scan', '-p', POLICY, glitched, '--fail-on', 'none', '-o', 'ndjson', '--reorder-window', '1h']);
+    // Before, the first glitch moved the window to 2099: every swapped record after it came late.
+    expect(out.stderr).not.toContain('Late:');
+    expect(out.stderr).toMatch(/Ahead: +2 records more than --reorder-window \(at least 1m\) ahead of every record before them, and no record near them in time followed: judged in time order without moving the window; check their timestamps/);
+    expect(withoutPlace(out.stdout)).toEqual(withoutPlace(sorted.stdout));
+    expect(sorted.stderr).not.toContain('Ahead:');
+  });
+
   it('says how to merge when several files overlap in time and records came late', () => {
     // Two gateway nodes' logs of the same hours: the demo's lines split alternately.
     const lines = demoText.trimEnd().split('\n');

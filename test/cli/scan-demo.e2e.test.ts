@@ -67,7 +67,7 @@ describe('--output json', () => {
   it('is one document with summary and incidents', () => {
     expect(doc.summary.findings.byRow).toEqual(EXPECTED_BY_ROW);
     expect(doc.summary.findings.total).toBe(103);
-    expect(doc.summary.records).toEqual({ read: 1138, parsed: 1138, skipped: 0, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 });
+    expect(doc.summary.records).toEqual({ read: 1138, parsed: 1138, skipped: 0, late: 0, ahead: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 });
     expect(doc.summary.files[0]!.format).toBe('tyk-analytics');
   });
 

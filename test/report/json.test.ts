@@ -102,7 +102,7 @@ describe('json reporter', () => {
         files: [{ file: 'logs/gw.ndjson', format: 'tyk-analytics', framing: '', gzip: false, records: 4, parsed: 3, skipped: 1, error: '' }],
         ignoredFiles: [],
         period: { since: null, until: null },
-        records: { read: 4, parsed: 3, skipped: 1, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 },
+        records: { read: 4, parsed: 3, skipped: 1, late: 0, ahead: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 },
         skipped: [{ reason: 'bad-timestamp', description: 'timestamp cannot be parsed', count: 1 }],
         skipExamples: [{ file: 'logs/gw.ndjson', line: 2, reason: 'bad-timestamp', detail: '2026-02-30T00:00:00Z' }],
         findings: {

@@ -71,7 +71,7 @@ describe('buildSummary', () => {
       ],
       ignoredFiles: [],
       period: { since: null, until: null },
-      records: { read: 1_210, parsed: 1_207, skipped: 3, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 },
+      records: { read: 1_210, parsed: 1_207, skipped: 3, late: 0, ahead: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 },
       skipped: [
         { reason: 'bad-json', description: 'not valid JSON', count: 2 },
         { reason: 'missing-ip', description: 'no client IP', count: 1 },
@@ -113,7 +113,7 @@ describe('buildSummary', () => {
   it('gives a null time range when no request was parsed', () => {
     const s = buildSummary({ ...base, counters: new Counters(), aggregator: new IncidentAggregator(), incidents: 0, first: Infinity, last: -Infinity });
     expect(s.timeRange).toEqual({ first: null, last: null });
-    expect(s.records).toEqual({ read: 0, parsed: 0, skipped: 0, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 });
+    expect(s.records).toEqual({ read: 0, parsed: 0, skipped: 0, late: 0, ahead: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 });
     expect(s.findings).toEqual({
       total: 0,
       letThrough: 0,

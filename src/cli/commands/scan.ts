@@ -327,7 +327,7 @@ function writeTenantReports(
       ignoredFiles: [],
       skipped: [],
       skipExamples: [],
-      records: { read: t.parsed, parsed: t.parsed, skipped: 0, late: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 },
+      records: { read: t.parsed, parsed: t.parsed, skipped: 0, late: 0, ahead: 0, unchecked: { where: 0, what: 0 }, outsidePeriod: 0 },
       suppressions: null,
     };
     for (const r of outputs) {
