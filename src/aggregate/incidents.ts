@@ -55,6 +55,12 @@ export interface Incident {
   otherReasons: number;
   actions: Counted[];
   otherActions: number;
+  /**
+   * The clients' user agents as logged (attacker-chosen text), most frequent first; `otherUserAgents`
+   * counts the requests with others. Requests whose log has none are not counted.
+   */
+  userAgents: Counted[];
+  otherUserAgents: number;
   /** The first few requests, as file:line. */
   evidence: RecordLocation[];
   /** The suppression that accepts this incident's findings, or null. */
@@ -80,11 +86,12 @@ class CountedSet {
 
 /** An incident while findings still arrive: sets instead of sorted lists, no number yet. */
 interface Building
-  extends Omit<Incident, 'number' | 'id' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions' | 'suppressed' | 'keys' | 'otherKeys' | 'unissued'> {
+  extends Omit<Incident, 'number' | 'id' | 'rowNumber' | 'cause' | 'responses' | 'reasons' | 'otherReasons' | 'actions' | 'otherActions' | 'suppressed' | 'keys' | 'otherKeys' | 'unissued' | 'userAgents' | 'otherUserAgents'> {
   suppressed: Incident['suppressed'];
   group: string;
   reasons: CountedSet;
   actions: CountedSet;
+  userAgents: CountedSet;
   /** Only for an incident grouped by source: the keys shown, and which distinct identities (up to one more than shown). */
   keys: CountedSet | null;
   identities: Set<string> | null;
@@ -205,6 +212,7 @@ export class IncidentAggregator {
         unknownOutcome: 0,
         reasons: new CountedSet(this.intern),
         actions: new CountedSet(this.intern),
+        userAgents: new CountedSet(this.intern),
         evidence: [],
         keys: group === UNISSUED ? new CountedSet(this.intern) : null,
         identities: group === UNISSUED ? new Set() : null,
@@ -226,6 +234,7 @@ export class IncidentAggregator {
       if (g.identities!.size <= MAX_DISTINCT) g.identities!.add(f.keyGroup);
     }
     g.actions.add(`${req.method} ${req.path}`);
+    if (req.userAgent !== '') g.userAgents.add(req.userAgent);
     if (g.evidence.length < MAX_EVIDENCE) g.evidence.push({ file: req.file, line: req.line });
   }
 
@@ -266,6 +275,8 @@ export class IncidentAggregator {
         otherReasons: g.reasons.other,
         actions: g.actions.sorted(),
         otherActions: g.actions.other,
+        userAgents: g.userAgents.sorted(),
+        otherUserAgents: g.userAgents.other,
         evidence: g.evidence,
         suppressed: g.suppressed,
       };

@@ -204,6 +204,8 @@ export function incidentEcs(i: Incident, r: Redactor, toolVersion: string): Reco
     user: user ? { name: user } : undefined,
     http: action && action.method ? { request: { method: action.method } } : undefined,
     url: action && action.path ? { path: action.path } : undefined,
+    // One client for every request that named one: ECS's single user_agent.original (all are under apiguard.incident.user_agents).
+    user_agent: i.userAgents.length === 1 && i.otherUserAgents === 0 ? { original: r.text(i.userAgents[0]!.text) } : undefined,
     related: ip || user ? { ip: ip ? [ip] : undefined, user: user ? [user] : undefined } : undefined,
     observer: { vendor: 'apiguard', product: 'apiguard', type: 'log-analyzer', version: toolVersion },
     log: first ? { file: { path: r.text(first.file) } } : undefined,
@@ -226,6 +228,8 @@ export function incidentEcs(i: Incident, r: Redactor, toolVersion: string): Reco
         other_reasons: i.otherReasons,
         actions: i.actions.map((c) => r.text(c.text)),
         other_actions: i.otherActions,
+        user_agents: i.userAgents.length > 0 ? i.userAgents.map((c) => r.text(c.text)) : undefined,
+        other_user_agents: i.userAgents.length > 0 ? i.otherUserAgents : undefined,
         responses: kind.responses,
         evidence: i.evidence.map((e) => `${r.text(e.file)}:${e.line}`),
         suppressed: s ? { reason: r.text(s.reason), owner: r.text(s.owner), expires: r.text(s.expires), at: r.text(s.at) } : undefined,

@@ -27,6 +27,8 @@ export function incidentJson(i: Incident, r: Redactor): Record<string, unknown> 
     otherReasons: i.otherReasons,
     actions: i.actions.map((c) => ({ text: r.text(c.text), count: c.count })),
     otherActions: i.otherActions,
+    userAgents: i.userAgents.map((c) => ({ text: r.text(c.text), count: c.count })),
+    otherUserAgents: i.otherUserAgents,
     evidence: i.evidence.map((e) => ({ file: r.text(e.file), line: e.line })),
     suppressed: i.suppressed === null ? null : { ...i.suppressed, reason: r.text(i.suppressed.reason), owner: r.text(i.suppressed.owner), at: r.text(i.suppressed.at) },
   };

@@ -71,6 +71,7 @@ function details(i: Incident, r: Redactor): string {
     ...(severalKeys(i) ? ['Keys:', ...countedLines(i.keys, i.otherKeys, r)] : []),
     'Actions:',
     ...countedLines(i.actions, i.otherActions, r),
+    ...(i.userAgents.length > 0 ? ['User agents:', ...countedLines(i.userAgents, i.otherUserAgents, r)] : []),
     i.count > i.evidence.length ? `Evidence (first ${i.evidence.length} of ${plural(i.count, 'request')}):` : 'Evidence:',
     ...i.evidence.map((e) => `  ${r.text(e.file)}:${e.line}`),
   );

@@ -25,6 +25,8 @@ const ndjson: Reporter = {
         method: r.text(req.method),
         path: r.text(req.path),
         status: req.status,
+        userAgent: r.text(req.userAgent),
+        requestId: r.text(req.requestId),
         reasons: f.reasons.map((x) => r.text(x)),
         api: r.text(req.api),
         tenant: r.text(req.tenant),

@@ -47,6 +47,7 @@ function detailLines(i: Incident, ctx: ReportContext): string[] {
     `${c.bold('Why:')}      ${counted(i.reasons, i.otherReasons, 4, r)}`,
     severalKeys(i) ? `${c.bold('Keys:')}     ${counted(i.keys, i.otherKeys, 4, r)}` : '',
     whatDecided ? '' : `${c.bold('Actions:')}  ${counted(i.actions, i.otherActions, 3, r)}`,
+    i.userAgents.length > 0 ? `${c.bold('Agents:')}   ${counted(i.userAgents, i.otherUserAgents, 3, r)}` : '',
     first ? `${c.bold('Evidence:')} ${r.text(first.file)}:${first.line}${i.count > 1 ? ` (first of ${n(i.count)})` : ''}` : '',
   ].filter(Boolean);
 }

@@ -98,6 +98,14 @@ export function ticketFor(i: Incident, opts: TicketOptions): TicketBody {
     'Actions:',
     ...i.actions.map((c) => `  - ${c.count}x ${r.text(c.text)}`),
     ...(i.otherActions > 0 ? [`  - and ${plural(i.otherActions, 'more request')} to other actions`] : []),
+    ...(i.userAgents.length > 0
+      ? [
+          '',
+          'User agents (as the clients sent them):',
+          ...i.userAgents.map((c) => `  - ${c.count}x ${r.text(c.text)}`),
+          ...(i.otherUserAgents > 0 ? [`  - and ${plural(i.otherUserAgents, 'more request')} with other user agents`] : []),
+        ]
+      : []),
     '',
     `Evidence (the first ${plural(i.evidence.length, 'record')}):`,
     ...i.evidence.map((e) => `  - ${r.text(e.file)}:${e.line}`),

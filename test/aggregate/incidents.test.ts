@@ -125,6 +125,8 @@ describe('IncidentAggregator grouping', () => {
         otherReasons: 0,
         actions: [{ text: 'DELETE /elastic/logs', count: 1 }],
         otherActions: 0,
+        userAgents: [],
+        otherUserAgents: 0,
         evidence: [{ file: 'gw.ndjson', line: 42 }],
         suppressed: null,
       },
@@ -220,6 +222,23 @@ describe('IncidentAggregator counts', () => {
     expect(i!.actions[0]).toEqual({ text: 'GET /p/00', count: 2 });
     expect(i!.actions.at(-1)).toEqual({ text: 'GET /p/19', count: 1 });
     expect(i!.otherActions).toBe(3);
+  });
+
+  it('counts the user agents of its requests, most frequent first, 20 at most, none for a log without them', () => {
+    const agg = new IncidentAggregator();
+    for (const ua of ['soar-worker/4.2', 'curl/8.5.0', 'soar-worker/4.2', '', 'soar-worker/4.2']) agg.add(finding({ req: { userAgent: ua } }));
+    for (let n = 0; n < 25; n++) agg.add(finding({ req: { ip: '10.20.0.99', userAgent: `bot/${n}` } }));
+    agg.add(finding({ req: { ip: '10.20.0.98', userAgent: '' } }));
+    const list = agg.incidents();
+    expect(list.map((i) => [i.ip, i.userAgents.length, i.otherUserAgents])).toEqual([
+      ['10.20.0.15', 2, 0],
+      ['10.20.0.98', 0, 0],
+      ['10.20.0.99', 20, 5],
+    ]);
+    expect(list[0]!.userAgents).toEqual([
+      { text: 'soar-worker/4.2', count: 3 },
+      { text: 'curl/8.5.0', count: 1 },
+    ]);
   });
 
   it('keeps the first 5 evidence locations, in arrival order', () => {

@@ -61,7 +61,7 @@ describe('--output json', () => {
   const r = runCli(['scan', '-p', POLICY, DEMO, '--output', 'json']);
   const doc = JSON.parse(r.stdout) as {
     summary: { findings: { byRow: Record<string, number>; total: number }; records: Record<string, number>; files: { format: string }[] };
-    incidents: { number: number; row: string; severity: string; key: string; ip: string; count: number; letThrough: number; blocked: number; evidence: { file: string; line: number }[] }[];
+    incidents: { number: number; row: string; severity: string; key: string; ip: string; count: number; letThrough: number; blocked: number; evidence: { file: string; line: number }[]; userAgents: { text: string; count: number }[] }[];
   };
 
   it('is one document with summary and incidents', () => {
@@ -84,6 +84,17 @@ describe('--output json', () => {
       ['medium', 'unauthenticated', 'hash dead…f00d', '198.51.100.7', 6],
       ['low', 'unauthenticated', '(no key)', '203.0.113.50', 40],
     ]);
+  });
+
+  it("shows the clients' user agents: the stolen SOAR key came from curl, not from the SOAR workers", () => {
+    expect(doc.incidents.filter((i) => i.key === 'soar-playbooks').map((i) => i.userAgents)).toEqual([[{ text: 'curl/7.88.1', count: 2 }], [{ text: 'curl/7.88.1', count: 12 }]]);
+    expect(doc.incidents.find((i) => i.key === 'soar-enrichment')!.userAgents).toEqual([{ text: 'soar-worker/4.2', count: 18 }]);
+    // And each request's own, in the streamed findings.
+    const first = JSON.parse(runCli(['scan', '-p', POLICY, DEMO, '-o', 'ndjson']).stdout.split('\n')[0]!) as Record<string, unknown>;
+    expect([first.line, first.userAgent, first.requestId]).toEqual([146, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', '']);
+    // Tyk analytics records carry no request id; Kong's do (request.id).
+    const kong = JSON.parse(runCli(['scan', 'fixtures/kong/kong-file-log-compact.log', '-o', 'ndjson']).stdout.split('\n')[0]!) as Record<string, unknown>;
+    expect([kong.requestId, kong.userAgent]).toEqual(['d3b0c442f1a84e6e9e3c7a1f5b2d9c10', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0']);
   });
 
   it('separates what the gateway blocked from what it let through', () => {

@@ -97,7 +97,7 @@ function wide(): ScanReport {
       { ip: '2001:db8:dead::7', path: '/elastic/logs/_search', status: 403, line: 31, tenant: 'soc' },
       { row: 'wrong-workstation', severity: 'medium', outcome: 'blocked', groups: ['source not in soc'] },
     ),
-    finding({ method: 'DELETE', status: 403, line: 40 }, { row: 'invalid-for-role', severity: 'high', outcome: 'blocked', groups: ['DELETE not allowed for role analyst'] }),
+    finding({ method: 'DELETE', status: 403, line: 40, userAgent: 'curl/8.5.0' }, { row: 'invalid-for-role', severity: 'high', outcome: 'blocked', groups: ['DELETE not allowed for role analyst'] }),
     finding({ status: 0, line: 50 }, { row: 'when-violation' }),
     finding(
       { status: 403, line: 60, path: '/elastic/logs' },
@@ -165,6 +165,7 @@ const FIELDS: Record<string, [EcsType, 'array' | 'one']> = {
   'user.name': ['keyword', 'one'],
   'http.request.method': ['keyword', 'one'],
   'url.path': ['wildcard', 'one'],
+  'user_agent.original': ['keyword', 'one'],
   'related.ip': ['ip', 'array'],
   'related.user': ['keyword', 'array'],
   'observer.vendor': ['keyword', 'one'],
@@ -189,6 +190,8 @@ const FIELDS: Record<string, [EcsType, 'array' | 'one']> = {
   'apiguard.incident.other_reasons': ['long', 'one'],
   'apiguard.incident.actions': ['keyword', 'array'],
   'apiguard.incident.other_actions': ['long', 'one'],
+  'apiguard.incident.user_agents': ['keyword', 'array'],
+  'apiguard.incident.other_user_agents': ['long', 'one'],
   'apiguard.incident.responses': ['keyword', 'array'],
   'apiguard.incident.evidence': ['keyword', 'array'],
   'apiguard.incident.suppressed.reason': ['keyword', 'one'],
@@ -487,6 +490,18 @@ describe('ecs reporter', () => {
       ['unauthenticated', 'bob', 'bob'],
       ['unauthenticated', 'hash dead…f00d', null],
     ]);
+  });
+
+  it('gives user_agent.original only when every request that named a client named the same one', () => {
+    const f = (line: number, userAgent: string, ip = '203.0.113.9') => finding({ line, userAgent, ip }, {});
+    const out = docs(ecs.render(reportOf([f(1, 'curl/8.5.0'), f(2, ''), f(3, 'curl/8.5.0'), f(4, 'curl/8.5.0', '203.0.113.10'), f(5, 'soar/4.2', '203.0.113.10'), f(6, '', '203.0.113.11')]), ctx()));
+    expect(out.map((d) => [d.source.ip, d.user_agent?.original ?? null, d.apiguard.incident.user_agents ?? null, d.apiguard.incident.other_user_agents ?? null])).toEqual([
+      // (Sources in text order.)
+      ['203.0.113.10', null, ['curl/8.5.0', 'soar/4.2'], 0],
+      ['203.0.113.11', null, null, null],
+      ['203.0.113.9', 'curl/8.5.0', ['curl/8.5.0'], 0],
+    ]);
+    for (const d of out) expect(problems(d as unknown as Record<string, unknown>)).toEqual([]);
   });
 
   it('lists the keys of an incident of keys nobody issued, and only there', () => {

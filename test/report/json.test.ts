@@ -141,6 +141,8 @@ describe('json reporter', () => {
           otherReasons: 0,
           actions: [{ text: 'DELETE /elastic/logs', count: 2 }],
           otherActions: 0,
+          userAgents: [],
+          otherUserAgents: 0,
           suppressed: null,
           evidence: [
             { file: 'logs/gw.ndjson', line: 3 },
@@ -170,6 +172,8 @@ describe('json reporter', () => {
           otherReasons: 0,
           actions: [{ text: 'GET /elastic/logs/_search', count: 1 }],
           otherActions: 0,
+          userAgents: [],
+          otherUserAgents: 0,
           suppressed: null,
           evidence: [{ file: 'logs/gw.ndjson', line: 4 }],
         },

@@ -30,11 +30,12 @@ interface Spec {
   why: string;
   path?: string;
   tenant?: string;
+  userAgent?: string;
   suppressed?: Finding['suppressed'];
 }
 
 const finding = (s: Spec): Finding => ({
-  request: request({ at: s.at, ip: s.ip, file: s.file, line: s.line, tenant: s.tenant ?? '', method: 'GET', path: s.path ?? '/elastic/logs' }),
+  request: request({ at: s.at, ip: s.ip, file: s.file, line: s.line, tenant: s.tenant ?? '', method: 'GET', path: s.path ?? '/elastic/logs', userAgent: s.userAgent ?? '' }),
   row: s.row,
   severity: s.severity,
   outcome: s.outcome,
@@ -326,6 +327,15 @@ describe('junit reporter', () => {
       '  logs/gw.ndjson:23',
       '  logs/gw.ndjson:24',
     ]);
+  });
+
+  it('lists the user agents after the actions, only when the log has them', () => {
+    const extra: Spec[] = [1, 2, 3].map((n) => ({ ...analyst1, ip: '203.0.113.44', outcome: 'blocked', at: `2026-11-20T06:00:0${n}Z`, line: 40 + n, userAgent: n === 2 ? 'curl/8.5.0' : 'soar/4.2' }));
+    const doc = parse(junit.render(report({ extra }), ctx()));
+    const suite = doc.testsuites.testsuite[2]!;
+    const text = (c: (typeof suite.testcase)[number]) => (c.failure as OutcomeElement)['#text'];
+    expect(text(suite.testcase.find((c) => c.name === 'analyst-1 from 203.0.113.44')!)).toContain('\nActions:\n  3× GET /elastic/logs\nUser agents:\n  2× soar/4.2\n  1× curl/8.5.0\nEvidence');
+    expect(text(suite.testcase.find((c) => c.name === 'analyst-1 from 203.0.113.9')!)).not.toContain('User agents:');
   });
 
   it('lists the keys of a source that tried keys nobody issued', () => {

@@ -27,6 +27,8 @@ function finding(over: Partial<Omit<ApiRequest, 'identity'>> & { identity?: Part
       line: 7,
       api: 'elastic',
       tenant: 'soc',
+      userAgent: 'python-requests/2.31.0',
+      requestId: 'req-7f3a',
       ...over,
     }),
     row: 'key-compromised',
@@ -69,6 +71,8 @@ describe('ndjson reporter', () => {
       'method',
       'path',
       'status',
+      'userAgent',
+      'requestId',
       'reasons',
       'api',
       'tenant',
@@ -88,6 +92,8 @@ describe('ndjson reporter', () => {
       method: 'DELETE',
       path: '/elastic/logs',
       status: 200,
+      userAgent: 'python-requests/2.31.0',
+      requestId: 'req-7f3a',
       reasons: ['203.0.113.9 is not an analyst workstation', 'DELETE /elastic/logs not allowed for role analyst'],
       api: 'elastic',
       tenant: 'soc',
@@ -97,13 +103,13 @@ describe('ndjson reporter', () => {
 
   it('prints the exact compact line', () => {
     const out = ndjson.finding!(
-      finding({ status: 401, method: 'GET', path: '/x', api: '', tenant: '', line: 1 }, { row: 'unauthenticated', severity: 'low', outcome: 'blocked', keyLabel: '(no key)', reasons: ['gateway answered 401'] }),
+      finding({ status: 401, method: 'GET', path: '/x', api: '', tenant: '', line: 1, userAgent: '', requestId: '' }, { row: 'unauthenticated', severity: 'low', outcome: 'blocked', keyLabel: '(no key)', reasons: ['gateway answered 401'] }),
       ctx(),
     );
     expect(out).toBe(
       '{"file":"logs/gw.ndjson","line":1,"time":"2026-11-20T03:00:41.000Z","row":"unauthenticated","cause":"API request not authenticated",' +
         '"responses":["Block API request"],"severity":"low","outcome":"blocked","key":"(no key)","ip":"203.0.113.9","method":"GET","path":"/x",' +
-        '"status":401,"reasons":["gateway answered 401"],"api":"","tenant":"","suppressed":null}\n',
+        '"status":401,"userAgent":"","requestId":"","reasons":["gateway answered 401"],"api":"","tenant":"","suppressed":null}\n',
     );
   });
 
@@ -170,5 +176,10 @@ describe('ndjson reporter', () => {
     const doc = parseLine(out);
     expect(doc.path).toBe('/a\\x0ab');
     expect(doc.tenant).toBe('x\\x0d\\x0ay');
+  });
+
+  it('carries the user agent and request id as logged, neutralised and with known secrets masked', () => {
+    const doc = parseLine(ndjson.finding!(finding({ userAgent: 'curl/8.5\u001b[31m\n', requestId: `id-${SECRET}` }), ctx()));
+    expect([doc.userAgent, doc.requestId]).toEqual(['curl/8.5\\x1b[31m\\x0a', `id-${MASKED}`]);
   });
 });

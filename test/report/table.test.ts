@@ -207,6 +207,15 @@ describe('table reporter: details', () => {
     expect(detail(out, 'Evidence:')).toEqual(['Evidence: logs/gw.ndjson:1 (first of 5)']);
   });
 
+  it('shows the clients\' user agents, three and how many more, neutralised; no line for a log without them', () => {
+    const fs = ['soar-worker/4.2', 'curl/8.5.0\u001b[2J', 'soar-worker/4.2', 'a', 'b', ''].map((ua, k) => finding({ req: { userAgent: ua, line: k + 1 } }));
+    const out = table.render(report(fs), ctx());
+    expect(detail(out, 'Agents:')).toEqual(['Agents:   2× soar-worker/4.2; 1× a; 1× b; … and 1 more']);
+    const agents = table.render(report(fs.slice(0, 2)), ctx());
+    expect(detail(agents, 'Agents:')).toEqual(['Agents:   1× curl/8.5.0\\x1b[2J; 1× soar-worker/4.2']);
+    expect(detail(table.render(oneIncident(), ctx()), 'Agents:')).toEqual([]);
+  });
+
   it('lists incidents worst first, with their numbers', () => {
     const out = table.render(
       report([

@@ -69,6 +69,25 @@ describe('ticketFor', () => {
     expect(c).toContain('Written by apiguard 9.9.9 (apiguard scan).');
   });
 
+  it('lists the user agents the clients sent, neutralised, and nothing when the log has none', () => {
+    const agg = new IncidentAggregator();
+    for (const [n, ua] of ['python-requests/2.31.0', `evil\u001b[2J ${RAW_KEY}`, 'python-requests/2.31.0'].entries()) {
+      agg.add({
+        request: request({ line: n + 1, ip: '203.0.113.9', userAgent: ua }),
+        row: 'key-compromised',
+        severity: 'critical',
+        outcome: 'blocked',
+        keyLabel: 'soar-edr',
+        keyGroup: 'policy:soar-edr',
+        reasons: ['r'],
+        groups: ['r'],
+      });
+    }
+    const c = ticketFor(agg.incidents()[0]!, opts).Content;
+    expect(c).toContain('\n\nUser agents (as the clients sent them):\n  - 2x python-requests/2.31.0\n  - 1x evil\\x1b[2J sk_l…5a0b\n\nEvidence');
+    expect(ticketFor(incidentOf('key-compromised', 'critical'), opts).Content).not.toContain('User agents');
+  });
+
   it('masks known raw keys and neutralises control characters in log-derived text', () => {
     const i = incidentOf('invalid-for-role', 'high', {}, `/keys/${RAW_KEY}/\u001b[2J\u202e`);
     const t = ticketFor(i, opts);
