@@ -1,6 +1,6 @@
 /**
  * Step 2 of triage, what the key did: its use (first and last, succeeded and blocked), its source
- * IPs and its actions. Fed one request at a time, in judgement (time) order, with the findings
+ * IPs, its clients (user agents) and its actions. Fed one request at a time, in judgement (time) order, with the findings
  * that request gave for the key. Memory is bounded by distinct sources and actions, not requests.
  */
 import { networkOf } from '../init/learn.js';
@@ -12,6 +12,8 @@ import type { KeyEntry } from '../policy/policy.js';
 /** Distinct sources and actions kept per key; the rest are counted together. */
 export const MAX_SOURCES = 5000;
 export const MAX_ACTIONS = 2000;
+/** Distinct user agents kept per key (attacker-chosen text: bounded like the rest). */
+export const MAX_CLIENTS = 500;
 
 /** A request and the findings it gave for the triaged key (none for a clean request). */
 export interface Seen {
@@ -89,6 +91,14 @@ export interface SourceStats extends Tally {
   letThrough: number;
 }
 
+/** One user agent of the key's requests ('' when the log has none). */
+export interface ClientStats extends Tally {
+  userAgent: string;
+  first: number;
+  last: number;
+  violations: number;
+}
+
 export interface ActionStats extends Tally {
   method: string;
   path: string;
@@ -110,6 +120,8 @@ export class Activity {
   readonly otherSources = emptyTally();
   readonly actions = new Map<string, ActionStats>();
   readonly otherActions = emptyTally();
+  readonly clients = new Map<string, ClientStats>();
+  readonly otherClients = emptyTally();
 
   constructor(private readonly entry: KeyEntry | null) {}
 
@@ -146,6 +158,18 @@ export class Activity {
       if (letThrough) src.letThrough++;
       for (const f of s.findings) src.rows.set(f.row, (src.rows.get(f.row) ?? 0) + 1);
     } else count(this.otherSources, req.status);
+
+    let client = this.clients.get(req.userAgent);
+    if (!client && this.clients.size < MAX_CLIENTS) {
+      client = { userAgent: req.userAgent, first: req.time, last: req.time, violations: 0, ...emptyTally() };
+      this.clients.set(req.userAgent, client);
+    }
+    if (client) {
+      count(client, req.status);
+      if (req.time < client.first) client.first = req.time;
+      if (req.time > client.last) client.last = req.time;
+      if (violating) client.violations++;
+    } else count(this.otherClients, req.status);
 
     const actionKey = `${req.method} ${req.path}`;
     let act = this.actions.get(actionKey);

@@ -33,6 +33,8 @@ export function triageJson(rep: TriageReport, r: Redactor, version: string): Rec
     otherSources: rep.otherSources,
     actions: rep.actions,
     otherActions: rep.otherActions,
+    clients: rep.clients.map((x) => ({ ...x, first: isoUtc(x.first), last: isoUtc(x.last) })),
+    otherClients: rep.otherClients,
     networks: rep.networks.map((x) => ({ ...x, first: isoUtc(x.first) })),
     activity: {
       bucketHours: t.bucketHours,

@@ -201,6 +201,22 @@ function sourcesSection(rep: TriageReport, ctx: TableOptions): string[] {
   ];
 }
 
+function clientsSection(rep: TriageReport, ctx: TableOptions): string[] {
+  const c = ctx.chalk;
+  const zone = rep.period.timezone;
+  const shown = rep.clients.slice(0, TABLE_LIST_LIMIT);
+  return [
+    `${c.bold('Clients')}  ${plural(rep.clients.length, 'user agent')}, first seen first`,
+    ...columns(
+      ['User agent', 'First and last seen', 'Requests', 'Succeeded', 'Blocked', 'Violating'],
+      shown.map((x) => [x.userAgent || '(none logged)', localSpan(x.first, x.last, zone), n(x.requests), n(x.succeeded), n(x.blocked), n(x.violations)]),
+      [2, 3, 4, 5],
+      c,
+    ),
+    ...more(shown.length, rep.clients.length, rep.otherClients, 'user agent'),
+  ];
+}
+
 function actionsSection(rep: TriageReport, ctx: TableOptions): string[] {
   const c = ctx.chalk;
   const shown = rep.actions.slice(0, TABLE_LIST_LIMIT);
@@ -280,6 +296,7 @@ export function renderTriageTable(rep: TriageReport, ctx: TableOptions): string 
     used ? onsetSection(rep, ctx) : [],
     used ? blastSection(rep, ctx) : [],
     used ? sourcesSection(rep, ctx) : [],
+    used ? clientsSection(rep, ctx) : [],
     used ? actionsSection(rep, ctx) : [],
     incidentsSection(rep, ctx),
     responseSection(rep, ctx),

@@ -50,6 +50,9 @@ export interface TriageReport {
   otherSources: Tally;
   actions: (Tally & { method: string; path: string; allowed: boolean | null; violations: number })[];
   otherActions: Tally;
+  /** The user agents the key's requests sent ('' when the log has none), first seen first: a new client is an onset sign too. */
+  clients: (Tally & { userAgent: string; first: number; last: number; violations: number })[];
+  otherClients: Tally;
   networks: { network: string; first: number; requests: number; isNew: boolean; insideFrom: boolean | null }[];
   activity: Timeline;
   onset: {
@@ -164,6 +167,10 @@ export function buildReport(input: ReportInput): TriageReport {
       .map((x) => ({ ...tally(x), method: r.text(x.method), path: r.text(x.path), allowed: x.allowed, violations: x.violations }))
       .sort((x, y) => Number(x.allowed !== false) - Number(y.allowed !== false) || y.violations - x.violations || y.requests - x.requests || cmp(`${x.method} ${x.path}`, `${y.method} ${y.path}`)),
     otherActions: tally(a.otherActions),
+    clients: [...a.clients.values()]
+      .sort((x, y) => x.first - y.first || cmp(x.userAgent, y.userAgent))
+      .map((x) => ({ ...tally(x), userAgent: r.text(x.userAgent), first: x.first, last: x.last, violations: x.violations })),
+    otherClients: tally(a.otherClients),
     networks: [...o.networks.values()].map((n) => ({ network: n.network, first: n.first.time, requests: n.requests, isNew: n.isNew, insideFrom: n.insideFrom })),
     activity: input.timeline,
     onset: {

@@ -30,6 +30,9 @@ describe('apiguard triage on the demo logs', () => {
     expect(out).toMatch(/\n {2}203\.0\.113\.99 +203\.0\.113\.0\/24 .* NO +row 3 key-compromised \(12\)\n/);
     expect(out).toMatch(/\n {2}10\.10\.5\.2 +10\.10\.5\.0\/24 .* yes +clean\n/);
     expect(out).toMatch(/\n {2}GET \/elastic\/_security\/api_key +2 +2 +0 +NO +2\n/);
+    // The clients: the SOAR workers all along, and curl from the first violation on.
+    expect(out).toContain('Clients  2 user agents, first seen first\n');
+    expect(out).toMatch(/\n {2}soar-worker\/4\.2 +2026-11-19 01:02:02 \+01:00 → 2026-11-22 00:47:06 \+01:00 +496 +494 +2 +0\n {2}curl\/7\.88\.1 +2026-11-20 04:00:41 \+01:00 → 04:31:47 \+01:00 +14 +10 +4 +14\n/);
     expect(out).toContain('  1. Block API request  (row 3 key-compromised; 2 incidents)');
     expect(out).toContain('  2. Revoke API key & create new API key  (row 3 key-compromised; 2 incidents)');
     expect(out).toContain('curl -s -X DELETE -H "x-tyk-authorization: $TYK_SECRET" "$TYK_GW/tyk/keys/3f9a1c0d7be24e51?hashed=true"');
@@ -116,6 +119,11 @@ describe('apiguard triage on the demo logs', () => {
     expect(j.blastRadius.start).toMatchObject({ by: 'first-violation', request: { line: 452 } });
     expect(j.blastRadius.fromSuspectSources).toEqual({ requests: 14, succeeded: 10, blocked: 4, unknown: 0, sources: 2 });
     expect(j.blastRadius.apis.map((a: { api: string }) => a.api)).toEqual(['Elastic', 'RT', 'Carbon Black', 'OPNsense']);
+    expect(j.clients).toEqual([
+      { requests: 496, succeeded: 494, blocked: 2, unknown: 0, userAgent: 'soar-worker/4.2', first: '2026-11-19T00:02:02.620Z', last: '2026-11-21T23:47:06.037Z', violations: 0 },
+      { requests: 14, succeeded: 10, blocked: 4, unknown: 0, userAgent: 'curl/7.88.1', first: '2026-11-20T03:00:41.207Z', last: '2026-11-20T03:31:47.925Z', violations: 14 },
+    ]);
+    expect(j.otherClients).toEqual({ requests: 0, succeeded: 0, blocked: 0, unknown: 0 });
     expect(j.activity).toMatchObject({ bucketHours: 1, bucket: '1 hour', start: '2026-11-19T00:00:00.000Z', end: '2026-11-22T00:00:00.000Z', peak: 22 });
     expect(j.activity.buckets).toHaveLength(72);
     expect(j.activity.buckets.filter((b: { violations: number }) => b.violations > 0)).toEqual([{ start: '2026-11-20T03:00:00.000Z', requests: 22, violations: 14, letThrough: 10 }]);
