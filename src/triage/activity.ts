@@ -108,7 +108,15 @@ export interface ActionStats extends Tally {
   first: number;
 }
 
-/** Use, sources and actions of one key. */
+/** One request in a source's or a client's stats: its status, first and last use, violations. */
+function noteUse(s: Tally & { first: number; last: number; violations: number }, req: ApiRequest, violating: boolean): void {
+  count(s, req.status);
+  if (req.time < s.first) s.first = req.time;
+  if (req.time > s.last) s.last = req.time;
+  if (violating) s.violations++;
+}
+
+/** Use, sources, clients and actions of one key. */
 export class Activity {
   readonly use = emptyTally();
   first = Infinity;
@@ -151,10 +159,7 @@ export class Activity {
       this.sources.set(req.ip, src);
     }
     if (src) {
-      count(src, req.status);
-      if (req.time < src.first) src.first = req.time;
-      if (req.time > src.last) src.last = req.time;
-      if (violating) src.violations++;
+      noteUse(src, req, violating);
       if (letThrough) src.letThrough++;
       for (const f of s.findings) src.rows.set(f.row, (src.rows.get(f.row) ?? 0) + 1);
     } else count(this.otherSources, req.status);
@@ -164,12 +169,8 @@ export class Activity {
       client = { userAgent: req.userAgent, first: req.time, last: req.time, violations: 0, ...emptyTally() };
       this.clients.set(req.userAgent, client);
     }
-    if (client) {
-      count(client, req.status);
-      if (req.time < client.first) client.first = req.time;
-      if (req.time > client.last) client.last = req.time;
-      if (violating) client.violations++;
-    } else count(this.otherClients, req.status);
+    if (client) noteUse(client, req, violating);
+    else count(this.otherClients, req.status);
 
     const actionKey = `${req.method} ${req.path}`;
     let act = this.actions.get(actionKey);
