@@ -179,12 +179,14 @@ function combine(a: Verdict, b: Verdict): Verdict {
   return { valid: false, reasons: [...a.reasons, ...b.reasons], groups: [...a.groups, ...b.groups] };
 }
 
-/** Masks the request's raw key(s) in everything a finding prints; the path may hold one too. */
+/** Masks the request's raw key(s) in everything a finding prints; the path, user agent or request id may hold one too. */
 function redacted(f: Finding): Finding {
   const req = f.request;
   for (const raw of [req.identity.key, req.exposedKey ?? '']) {
     if (raw === '') continue;
     req.path = redactSecret(req.path, raw);
+    req.userAgent = redactSecret(req.userAgent, raw);
+    req.requestId = redactSecret(req.requestId, raw);
     f.reasons = f.reasons.map((r) => redactSecret(r, raw));
     f.groups = f.groups.map((g) => redactSecret(g, raw));
     f.keyLabel = redactSecret(f.keyLabel, raw);

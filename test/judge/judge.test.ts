@@ -318,3 +318,14 @@ describe('prejudge and finish', () => {
     expect(reads).toBeGreaterThan(0);
   });
 });
+
+describe('Judge: no raw key in a finding', () => {
+  it("masks the request's raw key wherever the record repeats it: path, user agent, request id", () => {
+    const raw = 'sk_live_guessed0123456789';
+    const f = judgeOne(request({ identity: { key: raw }, path: `/auth/${raw}`, userAgent: `client key=${raw}`, requestId: `${raw}-1`, exposedIn: 'query api_key', exposedKey: raw }))!;
+    expect(f.row).toBe('unauthenticated');
+    const shown = JSON.stringify([f.request.path, f.request.userAgent, f.request.requestId, f.keyLabel, f.reasons]);
+    expect(shown).not.toContain(raw);
+    expect([f.request.userAgent, f.request.requestId]).toEqual(['client key=sk_l…6789', 'sk_l…6789-1']);
+  });
+});
