@@ -6,6 +6,14 @@ import type { RecordLocation } from '../model/request.js';
 /** How many distinct reasons / actions / evidence locations an incident keeps, to bound memory. */
 const MAX_DISTINCT = 20;
 const MAX_EVIDENCE = 5;
+/**
+ * Sources with incidents of their own, per group of keys nobody issued (and of requests with no
+ * key): the source is the sender's choice too (a botnet, or an IPv6 /64 of 2^64 addresses).
+ * Findings from further sources go to one incident per row and tenant, from `OTHER_SOURCES`.
+ */
+export const MAX_SOURCES = 10_000;
+/** The `ip` of the incident of the sources past `MAX_SOURCES` (not an address: never a real source). */
+export const OTHER_SOURCES = 'other sources';
 
 export interface Counted {
   text: string;
@@ -184,8 +192,13 @@ export class IncidentAggregator {
     const group = incidentGroup(f);
     let bySource = this.byKey.get(group);
     if (bySource === undefined) this.byKey.set(group, (bySource = new Map()));
-    let same = bySource.get(req.ip);
-    if (same === undefined) bySource.set(req.ip, (same = []));
+    let source = req.ip;
+    let same = bySource.get(source);
+    if (same === undefined && bySource.size >= MAX_SOURCES && (group === UNISSUED || group === '-')) {
+      source = OTHER_SOURCES;
+      same = bySource.get(source);
+    }
+    if (same === undefined) bySource.set(source, (same = []));
     // Suppressed and open findings of the same key, row and source are separate incidents.
     const at = f.suppressed?.at ?? '';
     let g: Building | undefined;
@@ -203,7 +216,7 @@ export class IncidentAggregator {
         row: f.row,
         severity: f.severity,
         key: f.keyLabel,
-        ip: req.ip,
+        ip: source,
         firstSeen: req.time,
         lastSeen: req.time,
         count: 0,

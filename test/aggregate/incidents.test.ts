@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IncidentAggregator, incidentGroup, severalKeys } from '../../src/aggregate/incidents.js';
+import { IncidentAggregator, MAX_SOURCES, OTHER_SOURCES, incidentGroup, severalKeys } from '../../src/aggregate/incidents.js';
 import type { Finding, Outcome, RowId, Severity } from '../../src/model/finding.js';
 import type { ApiRequest } from '../../src/model/request.js';
 import { request } from '../helpers/requests.js';
@@ -436,6 +436,30 @@ describe('keys nobody issued: one incident per source, not per key tried', () =>
       ['key-exposed', '2 different keys', 2, 2],
       ['key-exposed', 'analyst-1', 1, 1],
     ]);
+  });
+
+  it(`gives at most ${MAX_SOURCES.toLocaleString('en-US')} sources of keys nobody issued, or of no key, incidents of their own; the rest one from "${OTHER_SOURCES}"`, () => {
+    const agg = new IncidentAggregator();
+    const v6 = (n: number) => `2001:db8:dead:beef::${n.toString(16)}`;
+    for (let n = 0; n < MAX_SOURCES + 5; n++) {
+      agg.add(unknown(`guess-${n}-0000000000`, { req: { ip: v6(n), line: n + 1 } }));
+      agg.add(finding({ row: 'unauthenticated', key: '(no key)', group: '-', groups: ['no API key'], req: { ip: v6(n) } }));
+    }
+    // A source seen before the bound keeps its incident after it.
+    agg.add(unknown('guess-again-0000000000', { req: { ip: v6(7) } }));
+    // An inventory key's sources are not bounded: each is a place the key was used from.
+    for (let n = 0; n < MAX_SOURCES + 5; n++) agg.add(finding({ row: 'wrong-workstation', key: 'analyst-1', group: 'policy:analyst-1', req: { ip: v6(n) } }));
+    const list = agg.incidents();
+    const of = (row: string, key: (k: string) => boolean) => list.filter((i) => i.row === row && key(i.key));
+    expect(of('unauthenticated', (k) => k !== '(no key)')).toHaveLength(MAX_SOURCES + 1);
+    expect(of('unauthenticated', (k) => k === '(no key)')).toHaveLength(MAX_SOURCES + 1);
+    expect(of('wrong-workstation', () => true)).toHaveLength(MAX_SOURCES + 5);
+    const others = list.filter((i) => i.ip === OTHER_SOURCES);
+    expect(others.map((i) => [i.key, i.count, i.evidence.map((e) => e.line)])).toEqual([
+      ['(no key)', 5, [1, 1, 1, 1, 1]],
+      ['5 different keys', 5, [10_001, 10_002, 10_003, 10_004, 10_005]],
+    ]);
+    expect(list.find((i) => i.ip === v6(7) && i.unissued)!.count).toBe(2);
   });
 
   it('keeps a revoked inventory key, requests without a key, and other rows per key', () => {
