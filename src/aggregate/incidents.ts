@@ -29,8 +29,9 @@ export interface Incident {
   number: number;
   /**
    * Stable id (`AG-` + 16 hex): the same key, row and source give the same id in every run, so
-   * tickets, SARIF fingerprints and suppressions can follow an incident from night to night.
-   * A hash of the key's identity, never the identity itself.
+   * tickets, SARIF fingerprints and suppressions can follow an incident from night to night
+   * (for keys nobody issued: the same row and source, whichever keys). A hash of the key's
+   * identity, never the identity itself.
    */
   id: string;
   /** The tenant (e.g. Tyk org_id) of its requests; '' when the format has none. */
@@ -51,6 +52,7 @@ export interface Incident {
   otherKeys: number;
   /** True when its key part is "keys nobody issued" from this source, not one key (`incidentGroup`). */
   unissued: boolean;
+  /** The source IP as normalised, '' when the log has none, or `OTHER_SOURCES` past `MAX_SOURCES`. */
   ip: string;
   firstSeen: number;
   lastSeen: number;
@@ -148,7 +150,7 @@ function keyOf(g: Building): string {
   return n > MAX_DISTINCT ? `more than ${MAX_DISTINCT} different keys` : `${n} different keys`;
 }
 
-/** Groups findings into incidents (key × row × source IP) and counts findings per row. */
+/** Groups findings into incidents (key × row × source IP; see `incidentGroup`) and counts findings per row. */
 export class IncidentAggregator {
   /** Incidents in the order they opened (the sort in `incidents` keeps that order among equals). */
   private readonly groups: Building[] = [];
