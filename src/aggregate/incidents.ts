@@ -7,9 +7,10 @@ import type { RecordLocation } from '../model/request.js';
 const MAX_DISTINCT = 20;
 const MAX_EVIDENCE = 5;
 /**
- * Sources with incidents of their own, per group of keys nobody issued (and of requests with no
- * key): the source is the sender's choice too (a botnet, or an IPv6 /64 of 2^64 addresses).
- * Findings from further sources go to one incident per row and tenant, from `OTHER_SOURCES`.
+ * Sources with incidents of their own, per key (and per group of keys nobody issued, and of
+ * requests with no key): the source is the sender's choice (a botnet, or an IPv6 /64 of 2^64
+ * addresses), so without a bound the incidents of one stolen key would grow with the log.
+ * Findings from further sources go to one incident per key, row and tenant, from `OTHER_SOURCES`.
  */
 export const MAX_SOURCES = 10_000;
 /** The `ip` of the incident of the sources past `MAX_SOURCES` (not an address: never a real source). */
@@ -196,7 +197,7 @@ export class IncidentAggregator {
     if (bySource === undefined) this.byKey.set(group, (bySource = new Map()));
     let source = req.ip;
     let same = bySource.get(source);
-    if (same === undefined && bySource.size >= MAX_SOURCES && (group === UNISSUED || group === '-')) {
+    if (same === undefined && bySource.size >= MAX_SOURCES) {
       source = OTHER_SOURCES;
       same = bySource.get(source);
     }

@@ -447,19 +447,41 @@ describe('keys nobody issued: one incident per source, not per key tried', () =>
     }
     // A source seen before the bound keeps its incident after it.
     agg.add(unknown('guess-again-0000000000', { req: { ip: v6(7) } }));
-    // An inventory key's sources are not bounded: each is a place the key was used from.
-    for (let n = 0; n < MAX_SOURCES + 5; n++) agg.add(finding({ row: 'wrong-workstation', key: 'analyst-1', group: 'policy:analyst-1', req: { ip: v6(n) } }));
     const list = agg.incidents();
     const of = (row: string, key: (k: string) => boolean) => list.filter((i) => i.row === row && key(i.key));
     expect(of('unauthenticated', (k) => k !== '(no key)')).toHaveLength(MAX_SOURCES + 1);
     expect(of('unauthenticated', (k) => k === '(no key)')).toHaveLength(MAX_SOURCES + 1);
-    expect(of('wrong-workstation', () => true)).toHaveLength(MAX_SOURCES + 5);
     const others = list.filter((i) => i.ip === OTHER_SOURCES);
     expect(others.map((i) => [i.key, i.count, i.evidence.map((e) => e.line)])).toEqual([
       ['(no key)', 5, [1, 1, 1, 1, 1]],
       ['5 different keys', 5, [10_001, 10_002, 10_003, 10_004, 10_005]],
     ]);
     expect(list.find((i) => i.ip === v6(7) && i.unissued)!.count).toBe(2);
+  });
+
+  it(`gives an inventory key at most ${MAX_SOURCES.toLocaleString('en-US')} sources of its own too, per key: a stolen key used from a botnet`, () => {
+    const agg = new IncidentAggregator();
+    const v6 = (n: number) => `2001:db8:bad:5eed::${n.toString(16)}`;
+    const stolen = (n: number, row: 'wrong-workstation' | 'key-compromised', tenant = '') =>
+      finding({ row, key: 'analyst-1', group: 'policy:analyst-1', req: { ip: v6(n), line: n + 1, tenant } });
+    for (let n = 0; n < MAX_SOURCES + 3; n++) agg.add(stolen(n, 'wrong-workstation'));
+    // Past the bound: a source seen before keeps its incident, in any row; a new one joins the rest.
+    agg.add(stolen(9, 'key-compromised'));
+    agg.add(stolen(MAX_SOURCES + 7, 'key-compromised'));
+    agg.add(stolen(MAX_SOURCES + 8, 'wrong-workstation', 'tenant-b'));
+    // Another key has its own bound.
+    agg.add(finding({ row: 'wrong-workstation', key: 'analyst-2', group: 'policy:analyst-2', req: { ip: v6(MAX_SOURCES + 20) } }));
+    const list = agg.incidents();
+    expect(list.filter((i) => i.key === 'analyst-1' && i.ip !== OTHER_SOURCES)).toHaveLength(MAX_SOURCES + 1);
+    expect(list.find((i) => i.row === 'key-compromised' && i.ip === v6(9))!.count).toBe(1);
+    expect(
+      list.filter((i) => i.ip === OTHER_SOURCES).map((i) => [i.key, i.row, i.tenant, i.count, i.evidence.map((e) => e.line)]),
+    ).toEqual([
+      ['analyst-1', 'key-compromised', '', 1, [MAX_SOURCES + 8]],
+      ['analyst-1', 'wrong-workstation', '', 3, [10_001, 10_002, 10_003]],
+      ['analyst-1', 'wrong-workstation', 'tenant-b', 1, [MAX_SOURCES + 9]],
+    ]);
+    expect(list.find((i) => i.key === 'analyst-2')!.ip).toBe(v6(MAX_SOURCES + 20));
   });
 
   it('keeps a revoked inventory key, requests without a key, and other rows per key', () => {
