@@ -191,6 +191,8 @@ export async function readInChunks(
       chunker.push(piece);
       await pump();
       if (file.abandoned) break;
+      const wait = file.pace(); // several files merged by time: the others' turn
+      if (wait) await wait;
     }
     chunker.end();
     await pump();

@@ -1,8 +1,9 @@
 /**
- * read → decode → normalise: every canonical request in the inputs, file by file, in input
- * order, with every skip counted. Shared by `scan` (which judges them) and `init` (which learns
- * from them). With a decode pool (--jobs), worker threads decode and normalise most of each file
- * (src/pipeline/parallel.ts); what reaches `onRequest` is the same, in the same order.
+ * read → decode → normalise (→ merge): every canonical request in the inputs, with every skip
+ * counted. One file in its own order; several files read at once and merged by time (merge.ts).
+ * Shared by `scan` (which judges them), `learn`, `init` and `triage`. With a decode pool (--jobs),
+ * worker threads decode and normalise most of each file (src/pipeline/parallel.ts); what reaches
+ * `onRequest` is the same, in the same order.
  */
 import { Counters, type FileStats, type SkipExample } from '../aggregate/counters.js';
 import {
@@ -25,6 +26,7 @@ import { readLines, type LineSink } from '../read/lines.js';
 import type { Source } from '../read/sources.js';
 import { DEFAULT_CHUNK_BYTES, type DecodePool } from './decode-pool.js';
 import type { HeldBatches } from './held-batches.js';
+import { MAX_OPEN, TimeMerge, type FileEvents } from './merge.js';
 import { readInChunks } from './parallel.js';
 import { feedsBlankLines, isBlankLine, normaliseRecord, type ChunkSetup } from './records.js';
 
@@ -97,6 +99,9 @@ export class FileReading implements LineSink {
   private heldNonBlank = 0;
   abandoned = false;
   private readonly sink: RecordSink;
+  /** With several files: its requests and skips go to the merge (merge.ts), which hands them back in time order. */
+  private events: FileEvents | null = null;
+  private result: { gzip: boolean; error: string } = { gzip: false, error: '' };
 
   constructor(
     private readonly shared: Shared,
@@ -131,13 +136,37 @@ export class FileReading implements LineSink {
     this.stop();
   }
 
+  /** Sends its requests, skips and end through a merge of several files (merge.ts). */
+  mergeInto(merge: TimeMerge): void {
+    this.events = merge.add({
+      request: (req, handle) => this.deliver(req, handle),
+      skip: (line, s) => this.countSkip(line, s),
+      end: () => this.conclude(),
+    });
+  }
+
+  /** While the merge has not taken enough of what this file gave: a promise to wait for before reading on. */
+  pace(): Promise<void> | undefined {
+    return this.events?.pace();
+  }
+
   skipAt(line: number, s: Skip): void {
+    if (this.events) this.events.skip(line, s);
+    else this.countSkip(line, s);
+  }
+
+  private countSkip(line: number, s: Skip): void {
     const counters = this.shared.counters;
     if (counters.skip(this.stats, line, s)) this.shared.opts.onSkip?.(counters.examples[counters.examples.length - 1]!);
   }
 
   /** A request decoded and normalised (here or by a worker thread). */
   accept(out: ApiRequest, handle = -1): void {
+    if (this.events) this.events.request(out, handle);
+    else this.deliver(out, handle);
+  }
+
+  private deliver(out: ApiRequest, handle: number): void {
     this.stats.parsed++;
     const shared = this.shared;
     if (out.time < shared.first) shared.first = out.time;
@@ -235,15 +264,23 @@ export class FileReading implements LineSink {
     return { setup, format: this.format };
   }
 
-  /** After the last line: what is still held, and the file's verdict. */
+  /** After the last line: what is still held, then (in its turn, when merged) the file's verdict. */
   finish(result: { gzip: boolean; error: string }): void {
-    const stats = this.stats;
     if (!this.reader && !this.abandoned && this.held.some((h) => !isBlankLine(h.text))) this.startReader();
     this.reader?.end();
-    stats.gzip = result.gzip;
     if (!this.format && this.pending.some((p) => p.record)) this.detectNow();
     else for (const p of this.pending) this.skipAt(p.line, p.skip!); // only skips: nothing to detect from
     this.pending = [];
+    this.result = result;
+    if (this.events) this.events.end();
+    else this.conclude();
+  }
+
+  /** The file's counts and verdict, once all its requests and skips have been taken. */
+  private conclude(): void {
+    const result = this.result;
+    const stats = this.stats;
+    stats.gzip = result.gzip;
     stats.records = stats.parsed + stats.skipped;
     if (result.error && !this.abandoned) stats.error = result.error;
     else if (!stats.error && stats.records > 0 && stats.parsed === 0) {
@@ -260,15 +297,42 @@ export type RequestCallback = (req: ApiRequest, handle: number) => void;
 
 export async function readRequests(opts: ReadOptions, onRequest: RequestCallback): Promise<ReadResult> {
   const shared: Shared = { opts, counters: new Counters(opts.maxSkipExamples), onRequest, first: Infinity, last: -Infinity };
-  for (const source of opts.sources) {
-    const inChunks = opts.pool !== undefined && opts.limitPerFile === undefined;
-    const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    const stream = inChunks && source.openShared ? source.openShared(chunkBytes) : source.open();
-    const file = new FileReading(shared, source, () => stream.destroy());
-    const result = inChunks
-      ? await readInChunks(stream, file, opts.pool!, chunkBytes, opts.held)
-      : await readLines(stream, file);
-    file.finish(result);
-  }
+  if (opts.sources.length > 1 && opts.limitPerFile === undefined) await readMerged(shared);
+  else for (const source of opts.sources) await readFile(shared, source);
   return { counters: shared.counters, first: shared.first, last: shared.last };
+}
+
+/** Reads one file to its end; with a merge, what it gives goes there. */
+async function readFile(shared: Shared, source: Source, merge?: TimeMerge): Promise<void> {
+  const opts = shared.opts;
+  const inChunks = opts.pool !== undefined && opts.limitPerFile === undefined;
+  const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const stream = inChunks && source.openShared ? source.openShared(chunkBytes) : source.open();
+  const file = new FileReading(shared, source, () => stream.destroy());
+  if (merge) file.mergeInto(merge);
+  const result = inChunks
+    ? await readInChunks(stream, file, opts.pool!, chunkBytes, opts.held)
+    : await readLines(stream, file);
+  file.finish(result);
+}
+
+/**
+ * Several files, read at once (at most MAX_OPEN) and merged by time (merge.ts). A file joins once
+ * one before it has ended, in the order given, so the files' stats come in that order too.
+ */
+function readMerged(shared: Shared): Promise<void> {
+  const sources = shared.opts.sources;
+  return new Promise<void>((resolve, reject) => {
+    let next = 0;
+    let ended = 0;
+    const join = (): void => {
+      const source = sources[next++]!;
+      readFile(shared, source, merge).catch(reject);
+    };
+    const merge = new TimeMerge(shared.opts.held, () => {
+      if (++ended === sources.length) resolve();
+      else if (next < sources.length) join();
+    });
+    while (next < Math.min(sources.length, MAX_OPEN)) join();
+  });
 }

@@ -1,7 +1,8 @@
 /**
  * The scan pipeline, one stage per folder:
  *   read (files → lines) → decode (line → record, format detected per file)
- *   → normalise (record → ApiRequest, src/formats) → judge (time order, decision table)
+ *   → normalise (record → ApiRequest, src/formats) → merge (several files by time, merge.ts)
+ *   → judge (time order, decision table)
  *   → aggregate (incidents, counters) → report (src/report, driven by the CLI).
  */
 import type { Counters } from '../aggregate/counters.js';

@@ -11,6 +11,8 @@ export interface LineSink {
   line(text: string, line: number): void;
   /** A line over MAX_LINE_CHARS, skipped. */
   tooLong(line: number): void;
+  /** A promise when reading should wait (others' turn: several files merged by time), else undefined. */
+  pace?(): Promise<void> | undefined;
 }
 
 export interface ReadResult {
@@ -122,6 +124,8 @@ export async function readLines(raw: Readable, sink: LineSink): Promise<ReadResu
           across.end();
         }
       }
+      const wait = sink.pace?.();
+      if (wait) await wait;
     }
     if (open) {
       lineNo++;

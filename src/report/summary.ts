@@ -5,6 +5,7 @@ import { LOG_ONLY_CHECKS } from '../judge/log-only.js';
 import type { RowId, Severity } from '../model/finding.js';
 import { SEVERITIES } from '../model/finding.js';
 import { isoUtc } from '../normalise/time.js';
+import { MAX_OPEN } from '../pipeline/merge.js';
 import { localSpan } from './local-time.js';
 import type { ReportContext, Summary } from './types.js';
 
@@ -105,9 +106,9 @@ export function renderSummaryText(s: Summary, ctx: ReportContext): string {
   for (const k of s.skipped) lines.push(`    ${n(k.count)} ${k.reason} (${k.description})`);
   if (s.records.late > 0) {
     lines.push(c.yellow(`  Late:      ${plural(s.records.late, 'record')} arrived after later ones were judged (beyond --reorder-window); their rate/quota counts are approximate`));
-    // The likeliest cause with several files: nodes' logs of the same hours, read one after another.
-    const hint = 'files are read one after another: merge logs of several nodes by time first (README: Time order)';
-    if (s.files.length > 1) lines.push(c.yellow(`             ${hint}`));
+    // Up to MAX_OPEN files are merged by time as they are read; more that overlap in time are not.
+    const hint = `files are merged by time ${MAX_OPEN} at a time: merge more logs of the same hours first (README: Time order)`;
+    if (s.files.length > MAX_OPEN) lines.push(c.yellow(`             ${hint}`));
   }
   if (s.records.ahead > 0) {
     // A clock glitch or a bogus time: it did not move the reorder window (src/judge/reorder.ts).

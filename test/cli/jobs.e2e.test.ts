@@ -147,6 +147,30 @@ describe('scan --jobs 1, 2 and 4 give the same bytes', () => {
     expect(Object.keys(runs['1']!.files)).toHaveLength(OUTPUTS.length - 1);
   });
 
+  it('on several gateway nodes\' files merged by time (one gzipped), broken records in each', SLOW, () => {
+    // The same records dealt out to three nodes, as a cluster logs them: every file covers the same hours.
+    const lines = readFileSync(ndjson, 'utf8').trimEnd().split('\n');
+    const nodes = [0, 1, 2].map((n) => lines.filter((_, i) => i % 3 === n).join('\n') + '\n');
+    const files = [join(root, 'node-0.ndjson'), join(root, 'node-1.ndjson'), join(root, 'node-2.ndjson.gz')];
+    writeFileSync(files[0]!, nodes[0]!);
+    writeFileSync(files[1]!, nodes[1]!);
+    writeFileSync(files[2]!, gzipSync(nodes[2]!));
+    const runs = scanAll(files, [], undefined, JOBS, ['json', 'ndjson']);
+    expectSame(runs);
+    const merged = JSON.parse(runs['1']!.stdout) as Report;
+    const single = JSON.parse(ndjsonRuns()['1']!.stdout) as Report;
+    // What one file of all the records gives: no record late, the same findings (rate and quota windows too).
+    expect(merged.summary.records).toEqual(single.summary.records);
+    expect(merged.summary.findings).toEqual(single.summary.findings);
+    expect(merged.summary.skipExamples.map((e) => e.file).filter((f, i, all) => all.indexOf(f) === i).length).toBeGreaterThan(1);
+    const place = (l: string): string => {
+      const { file: _f, line: _l, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    };
+    const ndjsonOf = (r: Run): string[] => r.files['report.ndjson']!.trimEnd().split('\n').map(place);
+    expect(ndjsonOf(runs['2']!)).toEqual(ndjsonOf(ndjsonRuns()['1']!));
+  });
+
   it('on the same file gzipped, with the same findings and line numbers', SLOW, () => {
     const runs = scanAll([gz]);
     expectSame(runs);

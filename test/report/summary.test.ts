@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_OPEN } from '../../src/pipeline/merge.js';
 import { Counters } from '../../src/aggregate/counters.js';
 import { IncidentAggregator } from '../../src/aggregate/incidents.js';
 import type { Finding, Outcome, RowId, Severity } from '../../src/model/finding.js';
@@ -166,24 +167,29 @@ describe('renderSummaryText', () => {
     expect(lines[8]).toBe(
       '  Late:      1 record arrived after later ones were judged (beyond --reorder-window); their rate/quota counts are approximate',
     );
-    // Two files: the likeliest cause is named.
-    expect(lines[9]).toBe('             files are read one after another: merge logs of several nodes by time first (README: Time order)');
-    expect(lines[10]).toMatch(/^ {2}Period: /);
+    // Two files are merged by time as they are read: no hint to merge them.
+    expect(lines[9]).toMatch(/^ {2}Period: /);
 
     counters.late = 2_500;
     const text = renderSummaryText(buildSummary({ ...base, counters, aggregator }), ctx());
     expect(text).toContain('  Late:      2,500 records arrived after later ones were judged');
   });
 
-  it('names merging only when several files were read', () => {
-    const counters = new Counters();
-    const a = counters.startFile('logs/a.ndjson');
-    a.format = 'tyk-analytics';
-    a.records = a.parsed = 10;
-    counters.late = 3;
-    const text = renderSummaryText(buildSummary({ ...base, counters, aggregator: new IncidentAggregator() }), ctx());
-    expect(text).toContain('  Late:      3 records arrived after later ones were judged');
-    expect(text).not.toContain('merge logs');
+  it(`names merging only when more files were read than are merged at once (${MAX_OPEN})`, () => {
+    const text = (files: number): string => {
+      const counters = new Counters();
+      for (let i = 0; i < files; i++) {
+        const f = counters.startFile(`logs/node-${i}.ndjson`);
+        f.format = 'tyk-analytics';
+        f.records = f.parsed = 10;
+      }
+      counters.late = 3;
+      return renderSummaryText(buildSummary({ ...base, counters, aggregator: new IncidentAggregator() }), ctx());
+    };
+    expect(text(1)).toContain('  Late:      3 records arrived after later ones were judged');
+    expect(text(1)).not.toContain('merge');
+    expect(text(MAX_OPEN)).not.toContain('merge');
+    expect(text(MAX_OPEN + 1)).toContain(`\n             files are merged by time ${MAX_OPEN} at a time: merge more logs of the same hours first (README: Time order)\n`);
   });
 
   it('says which checks ran and which need a policy when there is none, and how to draft one', () => {
