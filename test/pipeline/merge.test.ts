@@ -3,20 +3,9 @@ import { QUEUE_LIMIT, TimeMerge, type FileEvents } from '../../src/pipeline/merg
 import type { HeldBatches } from '../../src/pipeline/held-batches.js';
 import type { ApiRequest } from '../../src/model/request.js';
 import { skip } from '../../src/model/skip.js';
+import { prng } from '../helpers/random.js';
 
 type Ev = { kind: 'req'; time: number; id: string } | { kind: 'skip'; line: number } | { kind: 'end' };
-
-/** A small PRNG, so a failing schedule can be run again. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const req = (time: number, id: string): ApiRequest => ({ time, id }) as unknown as ApiRequest;
 
@@ -46,7 +35,7 @@ const label = (file: number, e: Ev): string => (e.kind === 'req' ? `${file}:req:
 
 /** Feeds each file's events into a merge in a random interleaving (files joining as earlier ones end, at most `open` at once). */
 function runMerge(files: Ev[][], seed: number, open = files.length): string[] {
-  const rnd = random(seed);
+  const rnd = prng(seed);
   const out: string[] = [];
   const feeds: { file: number; events: FileEvents; next: number }[] = [];
   let joined = 0;
@@ -106,7 +95,7 @@ describe('TimeMerge', () => {
   });
 
   it('gives the same order whatever order the files\' events arrive in: the one a plain merge of the files gives', () => {
-    const rnd = random(42);
+    const rnd = prng(42);
     for (let round = 0; round < 300; round++) {
       const files = someFiles(rnd, 1 + Math.floor(rnd() * 5));
       const expected = reference(files);
@@ -115,7 +104,7 @@ describe('TimeMerge', () => {
   });
 
   it('with fewer files open at once than given, a file joins when one before it ends, and the order is still fixed', () => {
-    const rnd = random(7);
+    const rnd = prng(7);
     for (let round = 0; round < 100; round++) {
       const files = someFiles(rnd, 3 + Math.floor(rnd() * 4));
       const first = runMerge(files, round, 2);
