@@ -10,6 +10,8 @@
  * read happened to finish first: the same bytes, in the same order, with any number of threads.
  *
  * Within a file, records may still be out of order: the time-order window sorts them as before.
+ * A request more than a minute later than the next one in its file (a clock glitch) is handed on
+ * at once rather than holding its file back until the others reach its time.
  * The merge only stops one file from running ahead of the others: a file whose queue is full
  * waits (`pace`) until the merge has taken from it. At most MAX_OPEN files are read at once (each
  * holds a few MB of buffers); the next joins when one of them has ended, which suits rotated logs
@@ -23,6 +25,8 @@ import type { HeldBatches } from './held-batches.js';
 export const MAX_OPEN = 8;
 /** Requests (and skips) a file may have queued before its reading waits for the merge. */
 export const QUEUE_LIMIT = 4096;
+/** A request this much later than the next one in its file is not waited for (reorder.ts's smallest jump). */
+export const GLITCH_MS = 60_000;
 
 /** What a file gives, in its order. */
 export interface FileEvents {
@@ -127,8 +131,16 @@ export class TimeMerge {
         let pick: Lane | null = null;
         for (const lane of this.lanes) {
           if (lane.size === 0) return;
-          const kind = lane.kinds[lane.head]!;
-          if (kind !== REQUEST) {
+          const at = lane.head;
+          if (lane.kinds[at] !== REQUEST) {
+            pick = lane;
+            break;
+          }
+          // A request far ahead of the next one in its file (a clock glitch, a bogus time) goes on
+          // at once, in its file's order: else its file would wait behind it until the others
+          // reached that time. The time-order window deals with it (held apart: reorder.ts).
+          if (lane.size === 1) return; // its next event tells
+          if (lane.kinds[at + 1] === REQUEST && lane.times[at + 1]! < lane.times[at]! - GLITCH_MS) {
             pick = lane;
             break;
           }

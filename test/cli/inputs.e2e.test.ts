@@ -157,6 +157,27 @@ describe('inputs', () => {
     expect(withoutPlace(halves.stdout)).toEqual(withoutPlace(one.stdout));
   });
 
+  it('does not let a record of one node dated far ahead hold that node\'s log back', () => {
+    const lines = demoText.trimEnd().split('\n');
+    const node1 = join(tmp, 'glitch-node1.ndjson');
+    const node2 = join(tmp, 'glitch-node2.ndjson');
+    const second = lines.filter((_, i) => i % 2 === 1);
+    // A clock glitch in the middle of node 2: a copy of a real record, in 2099.
+    second.splice(200, 0, second[200]!.replace(/"timestamp":"[^"]*"/, '"timestamp":"2099-03-01T00:00:00Z"'));
+    writeFileSync(node1, lines.filter((_, i) => i % 2 === 0).join('\n') + '\n');
+    writeFileSync(node2, second.join('\n') + '\n');
+    const strip = (stdout: string): string[] =>
+      findings(stdout)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((f) => !String(f.time).startsWith('2099'))
+        .map(({ line: _line, ...rest }) => JSON.stringify(rest));
+    const one = runCli(['scan', '-p', POLICY, DEMO, '--fail-on', 'none', '-o', 'ndjson']);
+    const two = runCli(['scan', '-p', POLICY, node1, node2, '--fail-on', 'none', '-o', 'ndjson']);
+    expect(two.stderr).not.toContain('Late:');
+    expect(two.stderr).toMatch(/Ahead: +1 record more than --reorder-window/);
+    expect(strip(two.stdout)).toEqual(strip(one.stdout));
+  });
+
   it('says how to merge when more files of the same hours are given than are merged at once', () => {
     const lines = demoText.trimEnd().split('\n');
     const nodes = Array.from({ length: 10 }, (_, n) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUEUE_LIMIT, TimeMerge, type FileEvents } from '../../src/pipeline/merge.js';
+import { GLITCH_MS, QUEUE_LIMIT, TimeMerge, type FileEvents } from '../../src/pipeline/merge.js';
 import type { HeldBatches } from '../../src/pipeline/held-batches.js';
 import type { ApiRequest } from '../../src/model/request.js';
 import { skip } from '../../src/model/skip.js';
@@ -15,7 +15,13 @@ function reference(files: Ev[][]): string[] {
   const live = files.map((_, i) => i);
   const out: string[] = [];
   while (live.length > 0) {
-    let pick = live.find((f) => files[f]![heads[f]!]!.kind !== 'req');
+    // A skip or end at the front goes first, and so does a request far later than the next one in its file.
+    const now = (f: number): boolean => {
+      const e = files[f]![heads[f]!]!;
+      const next = files[f]![heads[f]! + 1];
+      return e.kind !== 'req' || (next?.kind === 'req' && next.time < e.time - GLITCH_MS);
+    };
+    let pick = live.find(now);
     if (pick === undefined) {
       pick = live[0]!;
       for (const f of live) {
@@ -75,6 +81,8 @@ function someFiles(rnd: () => number, count: number): Ev[][] {
     const n = Math.floor(rnd() * 40);
     for (let i = 0; i < n; i++) {
       if (rnd() < 0.1) events.push({ kind: 'skip', line: i + 1 });
+      else if (rnd() < 0.05) events.push({ kind: 'req', time: t + 2 * GLITCH_MS, id: `${f}.${i}!` }); // a clock glitch
+      else if (rnd() < 0.03) t += 2 * GLITCH_MS; // a quiet hour: no glitch
       else {
         t += Math.floor(rnd() * 5) - 1; // mostly forward, now and then back, ties too
         events.push({ kind: 'req', time: t, id: `${f}.${i}` });
@@ -127,17 +135,33 @@ describe('TimeMerge', () => {
     expect(wait).toBeInstanceOf(Promise);
     let resumed = false;
     void wait!.then(() => (resumed = true));
-    expect(taken).toEqual([]); // b has given nothing yet: nothing can be decided
-    b.request(req(1000 + QUEUE_LIMIT / 2 - 1, 'b'), -1); // later than half of a's queue
-    await Promise.resolve();
-    expect(resumed).toBe(false);
-    // a's times up to b's (the tie too: a was given first), then b's, then b has nothing: a still holds half and one.
-    expect(taken.length).toBe(QUEUE_LIMIT / 2 + 1);
-    expect(taken.slice(-2)).toEqual([1000 + QUEUE_LIMIT / 2 - 1, 1000 + QUEUE_LIMIT / 2 - 1]);
+    const half = 1000 + QUEUE_LIMIT / 2 - 1;
+    b.request(req(half, 'b'), -1);
+    expect(taken).toEqual([]); // b's first request may be a glitch until its next one is known
     b.request(req(1000 + QUEUE_LIMIT, 'b'), -1);
+    await Promise.resolve();
+    // a's times up to b's (the tie too: a was given first), then b's: a still holds half and one.
+    expect(taken.length).toBe(QUEUE_LIMIT / 2 + 1);
+    expect(taken.slice(-2)).toEqual([half, half]);
+    expect(resumed).toBe(false);
+    b.request(req(9000, 'b'), -1);
     await Promise.resolve();
     expect(resumed).toBe(true);
     expect(a.pace()).toBeUndefined();
+  });
+
+  it('does not let a request dated far ahead hold its file back', () => {
+    const out: string[] = [];
+    const merge = new TimeMerge(undefined, () => {});
+    const a = merge.add({ request: (r) => out.push(`a${r.time}`), skip: () => {}, end: () => {} });
+    const b = merge.add({ request: (r) => out.push(`b${r.time}`), skip: () => {}, end: () => {} });
+    const glitch = 10 * GLITCH_MS;
+    for (const t of [1, glitch, 3, 5]) a.request(req(t, 'a'), -1);
+    for (const t of [2, 4, 6]) b.request(req(t, 'b'), -1);
+    a.end();
+    b.end();
+    // Handed on as soon as it reaches the front (the time-order window holds it apart), and a goes on.
+    expect(out).toEqual(['a1', `a${glitch}`, 'b2', 'a3', 'b4', 'a5', 'b6']);
   });
 
   it('holds a worker-decoded request\'s batch while the request waits, and lets it go once handed on', () => {
@@ -154,11 +178,13 @@ describe('TimeMerge', () => {
     a.request(req(1, 'a'), 7);
     expect(holds.get(7)).toBe(1); // waiting in the merge
     b.request(req(2, 'b'), 8);
+    b.end();
+    expect(seen).toEqual([]); // a's next event is not known yet
+    a.request(req(3, 'a'), -1);
     expect(seen).toEqual([7]);
     expect(holds.get(7)).toBe(1); // now the target's
-    b.end();
     a.end();
-    expect(seen).toEqual([7, 8]);
+    expect(seen).toEqual([7, 8, -1]);
     expect(holds.get(8)).toBe(0); // not kept by its target: let go
   });
 });
