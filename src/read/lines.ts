@@ -80,6 +80,7 @@ export async function readLines(raw: Readable, sink: LineSink): Promise<ReadResu
   const across = new Utf8Stream();
   /** The decoded part of the line that runs on from the previous block; `open` when there is one. */
   let carry = '';
+  let carryEndsCr = false;
   let open = false;
   let lineNo = 0;
   let skippingLongLine = false;
@@ -104,6 +105,7 @@ export async function readLines(raw: Readable, sink: LineSink): Promise<ReadResu
         } else if (open) {
           const text = carry + across.write(chunk.subarray(start, nl)) + across.end();
           carry = '';
+          carryEndsCr = false;
           open = false;
           deliver(text);
         } else {
@@ -113,13 +115,18 @@ export async function readLines(raw: Readable, sink: LineSink): Promise<ReadResu
         nl = chunk.indexOf(NL, start);
       }
       if (!skippingLongLine && start < chunk.length) {
-        carry += across.write(chunk.subarray(start));
+        const piece = across.write(chunk.subarray(start));
+        carry += piece;
+        // Read off the piece, not `carry`: reading a character of the joined string flattens it,
+        // a copy of the whole line for every block (a 16 MiB line in gzip's 16 KiB blocks: ~30 s).
+        if (piece.length > 0) carryEndsCr = piece.charCodeAt(piece.length - 1) === 13;
         open = true;
         // A trailing CR may belong to a CRLF split across chunks: it is not part of the line.
-        if (carry.length - (carry.charCodeAt(carry.length - 1) === 13 ? 1 : 0) > MAX_LINE_CHARS) {
+        if (carry.length - (carryEndsCr ? 1 : 0) > MAX_LINE_CHARS) {
           sink.tooLong(lineNo + 1);
           skippingLongLine = true;
           carry = '';
+          carryEndsCr = false;
           open = false;
           across.end();
         }
