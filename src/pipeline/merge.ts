@@ -5,9 +5,10 @@
  * rate and quota counts). Each file is read on its own, into a queue of what it gave (requests,
  * skipped records, its end); the merge hands them on one at a time: a file's skip or end as soon
  * as it is at the front of its queue, else the request with the earliest time (ties: the file
- * given first). A file whose queue is empty and that has not ended holds the merge back until it
- * gives something, so what comes out is decided by the files' contents alone, never by which
- * read happened to finish first: the same bytes, in the same order, with any number of threads.
+ * given first). A file that has not yet given enough to decide (nothing queued, or a request whose
+ * next event is not known yet: see below) holds the merge back until it does, so what comes out is
+ * decided by the files' contents alone, never by which read happened to finish first: the same
+ * bytes, in the same order, with any number of threads.
  *
  * Within a file, records may still be out of order: the time-order window sorts them as before.
  * A request more than a minute later than the next one in its file (a clock glitch) is handed on
@@ -34,7 +35,7 @@ export interface FileEvents {
   skip(line: number, s: Skip): void;
   /** After its last request and skip. */
   end(): void;
-  /** A promise while the file has more queued than the merge has taken; undefined otherwise. */
+  /** With more than QUEUE_LIMIT queued: a promise, resolved once the merge has taken it down to half. Else undefined. */
   pace(): Promise<void> | undefined;
 }
 
